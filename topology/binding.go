@@ -1,0 +1,181 @@
+package topology
+
+import (
+	"fmt"
+	"slices"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/component-helpers/storage/volume"
+	"k8s.io/utils/ptr"
+)
+
+// staticCandidates returns the PVs of the class that could bind the claim on
+// some node, smallest first, applying every test of kube-scheduler's
+// FindMatchingVolume except node affinity. A PV pre-bound to the claim is the
+// only candidate.
+func (e *Evaluator) staticCandidates(pvc *corev1.PersistentVolumeClaim, class string) []*candidatePV {
+	var selector labels.Selector
+	if pvc.Spec.Selector != nil {
+		sel, err := metav1.LabelSelectorAsSelector(pvc.Spec.Selector)
+		if err != nil {
+			return nil // an invalid selector matches no PV
+		}
+		selector = sel
+	}
+	requested := pvc.Spec.Resources.Requests[corev1.ResourceStorage]
+	var out []*candidatePV
+	for _, pv := range e.snap.PersistentVolumesByClass(class) {
+		if pv.Spec.ClaimRef != nil && !volume.IsVolumeBoundToClaim(pv, pvc) {
+			continue
+		}
+		capacity := pv.Spec.Capacity[corev1.ResourceStorage]
+		if capacity.Cmp(requested) < 0 ||
+			volume.CheckVolumeModeMismatches(&pvc.Spec, &pv.Spec) ||
+			ptr.Deref(pvc.Spec.VolumeAttributesClassName, "") != ptr.Deref(pv.Spec.VolumeAttributesClassName, "") ||
+			pv.DeletionTimestamp != nil {
+			continue
+		}
+		if volume.IsVolumeBoundToClaim(pv, pvc) {
+			return []*candidatePV{{pv: pv, affinity: pvAffinity(pv)}}
+		}
+		if pv.Status.Phase != corev1.VolumeAvailable ||
+			(selector != nil && !selector.Matches(labels.Set(pv.Labels))) ||
+			!volume.CheckAccessModes(pvc, pv) {
+			continue
+		}
+		out = append(out, &candidatePV{pv: pv, affinity: pvAffinity(pv)})
+	}
+	slices.SortStableFunc(out, func(a, b *candidatePV) int {
+		qa, qb := a.pv.Spec.Capacity[corev1.ResourceStorage], b.pv.Spec.Capacity[corev1.ResourceStorage]
+		if c := qa.Cmp(qb); c != 0 {
+			return c
+		}
+		return compareString(a.pv.Name, b.pv.Name)
+	})
+	return out
+}
+
+func compareString(a, b string) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// matchStatic returns the smallest candidate PV whose node affinity admits
+// the node and that no other claim of the pod took.
+func matchStatic(d *delayedClaim, node *corev1.Node, taken []string) *corev1.PersistentVolume {
+	for _, c := range d.candidates {
+		if slices.Contains(taken, c.pv.Name) {
+			continue
+		}
+		if c.affinity != nil {
+			if ok, _ := c.affinity.Match(node); !ok {
+				continue
+			}
+		}
+		return c.pv
+	}
+	return nil
+}
+
+// matchTopology reports whether node labels satisfy a class's
+// allowedTopologies: no terms, or one term whose every expression matches.
+func matchTopology(terms []corev1.TopologySelectorTerm, nodeLabels map[string]string) bool {
+	if len(terms) == 0 {
+		return true
+	}
+	for _, term := range terms {
+		if slices.ContainsFunc(term.MatchLabelExpressions, func(req corev1.TopologySelectorLabelRequirement) bool {
+			v, ok := nodeLabels[req.Key]
+			return !ok || !slices.Contains(req.Values, v)
+		}) {
+			continue
+		}
+		return true
+	}
+	return false
+}
+
+// checkDelayed applies the rules for unbound WaitForFirstConsumer claims, in
+// kube-scheduler's order: a selected node must be this node; else the
+// smallest matching static PV binds; else the class must be able to
+// provision on the node.
+func (e *Evaluator) checkDelayed(s *PodState, n *nodeState) {
+	var taken []string
+	for _, d := range s.delayed {
+		if d.selectedNode != "" {
+			if d.selectedNode != n.node.Name {
+				n.reasons.add(ErrReasonBindConflict, d.name,
+					fmt.Sprintf("claim %s: provisioning was already started for node %s", d.name, d.selectedNode), true)
+				continue
+			}
+		} else if pv := matchStatic(d, n.node, taken); pv != nil {
+			taken = append(taken, pv.Name)
+			if pv.Spec.CSI != nil {
+				n.addDriver(pv.Spec.CSI.Driver)
+			}
+			continue
+		}
+		e.checkProvisioning(d, n)
+	}
+}
+
+// checkProvisioning checks that the claim's class can provision a volume
+// reachable from the node.
+func (e *Evaluator) checkProvisioning(d *delayedClaim, n *nodeState) {
+	class := d.class
+	switch {
+	case class.Provisioner == "" || class.Provisioner == notSupportedProvisioner:
+		n.reasons.add(ErrReasonBindConflict, d.name,
+			fmt.Sprintf("claim %s: no available PersistentVolume matches and class %s does not provision", d.name, class.Name), true)
+		return
+	case !matchTopology(class.AllowedTopologies, n.node.Labels):
+		n.reasons.add(ErrReasonBindConflict, d.name,
+			fmt.Sprintf("claim %s: the node is outside the allowedTopologies of class %s", d.name, class.Name), true)
+		return
+	}
+	if missing := missingTopologyKeys(n, class.Provisioner); len(missing) > 0 {
+		n.reasons.add(ErrReasonMissingTopologyLabels, class.Provisioner,
+			fmt.Sprintf("claim %s: node lacks label(s) %v declared by driver %s in its CSINode", d.name, missing, class.Provisioner), true)
+		return
+	}
+	if d.driver != "" {
+		n.addDriver(d.driver)
+	}
+	p := provisioned{claim: d}
+	if d.capacities != nil {
+		seg, best := bestSegment(d.capacities, n.node, d.request)
+		if seg == nil {
+			detail := fmt.Sprintf("claim %s: requests %s, no CSIStorageCapacity of class %s reachable from the node", d.name, formatBytes(d.request), class.Name)
+			if best >= 0 {
+				detail = fmt.Sprintf("claim %s: requests %s, largest volume in class %s reachable from the node is %s", d.name, formatBytes(d.request), class.Name, formatBytes(best))
+			}
+			n.reasons.add(ErrReasonNotEnoughSpace, d.name, detail, true)
+			return
+		}
+		p.segment = seg
+	}
+	n.provisioned = append(n.provisioned, p)
+}
+
+// missingTopologyKeys returns the topology keys the driver declares in the
+// node's CSINode that the node has no label for.
+func missingTopologyKeys(n *nodeState, driver string) []string {
+	entry, ok := n.csiDriver(driver)
+	if !ok {
+		return nil
+	}
+	var missing []string
+	for _, key := range entry.TopologyKeys {
+		if _, ok := n.node.Labels[key]; !ok {
+			missing = append(missing, key)
+		}
+	}
+	return missing
+}

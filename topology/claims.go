@@ -1,0 +1,249 @@
+package topology
+
+import (
+	"slices"
+
+	corev1 "k8s.io/api/core/v1"
+	storagev1 "k8s.io/api/storage/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/component-helpers/scheduling/corev1/nodeaffinity"
+	"k8s.io/component-helpers/storage/ephemeral"
+	"k8s.io/component-helpers/storage/volume"
+)
+
+const (
+	annBindCompleted = "pv.kubernetes.io/bind-completed"
+	// AnnSelectedNode is set by kube-scheduler on a WaitForFirstConsumer
+	// claim to the node the provisioner must provision for.
+	AnnSelectedNode = "volume.kubernetes.io/selected-node"
+	// notSupportedProvisioner marks classes of statically provisioned PVs.
+	notSupportedProvisioner = "kubernetes.io/no-provisioner"
+)
+
+// claimName returns the name of the claim a pod volume uses, or "" for
+// volumes without a claim.
+func claimName(pod *corev1.Pod, vol *corev1.Volume) string {
+	switch {
+	case vol.PersistentVolumeClaim != nil:
+		return vol.PersistentVolumeClaim.ClaimName
+	case vol.Ephemeral != nil:
+		return ephemeral.VolumeClaimName(pod, vol)
+	}
+	return ""
+}
+
+// HasClaims reports whether the pod uses a PersistentVolumeClaim, directly or
+// through a generic ephemeral volume. Pods without claims fit every node.
+func HasClaims(pod *corev1.Pod) bool {
+	return slices.ContainsFunc(pod.Spec.Volumes, func(v corev1.Volume) bool {
+		return v.PersistentVolumeClaim != nil || v.Ephemeral != nil
+	})
+}
+
+// persistentVolumeClass returns the class of a PV, honouring the beta
+// annotation.
+func persistentVolumeClass(pv *corev1.PersistentVolume) string {
+	return volume.GetPersistentVolumeClass(pv)
+}
+
+// isBound reports whether the claim is bound to a PV. A claim with
+// spec.volumeName set is bound once the PV controller has completed the bind
+// (the annotation, or the Bound phase in objects written by hand).
+func isBound(pvc *corev1.PersistentVolumeClaim) bool {
+	if pvc.Spec.VolumeName == "" {
+		return false
+	}
+	return metav1.HasAnnotation(pvc.ObjectMeta, annBindCompleted) || pvc.Status.Phase == corev1.ClaimBound
+}
+
+// isTerminal reports whether a pod has finished and no longer holds volumes.
+func isTerminal(pod *corev1.Pod) bool {
+	return pod.Status.Phase == corev1.PodSucceeded || pod.Status.Phase == corev1.PodFailed
+}
+
+// boundClaim is a claim bound to a PV, with what the per-node rules need.
+type boundClaim struct {
+	name string
+	pvc  *corev1.PersistentVolumeClaim
+	pv   *corev1.PersistentVolume // nil when the PV does not exist
+
+	affinity *nodeaffinity.LazyErrorNodeSelector // nil without required node affinity
+	zones    []zoneLabel
+	driver   string // CSI driver, "" for other volumes
+	// inUseOn holds the nodes where the volume is attached or used by
+	// another pod; exclusive is true when it may be attached to one node only.
+	inUseOn   map[string]bool
+	exclusive bool
+}
+
+// delayedClaim is an unbound claim of a WaitForFirstConsumer class: it binds
+// or is provisioned once the pod has a node.
+type delayedClaim struct {
+	name         string
+	pvc          *corev1.PersistentVolumeClaim
+	class        *storagev1.StorageClass
+	request      int64 // bytes requested, 0 when none
+	selectedNode string
+	// candidates are the static PVs that may bind the claim on some node,
+	// smallest first, or only the PV pre-bound to the claim.
+	candidates []*candidatePV
+	// driver is the class's provisioner when it names a CSIDriver object.
+	driver     string
+	capacities []*segment // only when the driver tracks capacity
+}
+
+type candidatePV struct {
+	pv       *corev1.PersistentVolume
+	affinity *nodeaffinity.LazyErrorNodeSelector
+}
+
+// PodState is the node-independent part of a pod's evaluation, computed once
+// per scheduling attempt by Evaluator.Prepare.
+type PodState struct {
+	Pod *corev1.Pod
+	// PodReasons hold for every node. When one is unresolvable, no node is
+	// evaluated further.
+	PodReasons Reasons
+
+	bound   []*boundClaim
+	delayed []*delayedClaim // sorted by request, smallest first
+	// newVolumes are the attachable volumes the pod adds: unique
+	// "driver/handle" keys by driver.
+	newVolumes map[string]string
+}
+
+// HasClaims reports whether the pod uses any claim; without claims every node
+// fits and scores zero.
+func (s *PodState) HasClaims() bool { return len(s.bound)+len(s.delayed) > 0 || len(s.PodReasons) > 0 }
+
+// Prepare resolves the pod's claims once. Pod-level failures (a missing or
+// deleted claim, an unbound Immediate claim, a ReadWriteOncePod conflict) are
+// recorded in PodReasons.
+func (e *Evaluator) Prepare(pod *corev1.Pod) *PodState {
+	s := &PodState{Pod: pod, newVolumes: map[string]string{}}
+	immediate := false
+	for i := range pod.Spec.Volumes {
+		vol := &pod.Spec.Volumes[i]
+		name := claimName(pod, vol)
+		if name == "" {
+			continue
+		}
+		pvc, ok := e.snap.PersistentVolumeClaim(pod.Namespace, name)
+		switch {
+		case !ok && vol.Ephemeral != nil:
+			s.PodReasons.add(ephemeralClaimPending(name), "", "", true)
+			continue
+		case !ok:
+			s.PodReasons.add(claimNotFound(name), "", "", true)
+			continue
+		case pvc.DeletionTimestamp != nil:
+			s.PodReasons.add(claimBeingDeleted(name), "", "", true)
+			continue
+		case pvc.Status.Phase == corev1.ClaimLost:
+			s.PodReasons.add(claimLost(name, pvc.Spec.VolumeName), "", "", true)
+			continue
+		}
+		if vol.Ephemeral != nil {
+			if err := ephemeral.VolumeIsForPod(pod, pvc); err != nil {
+				s.PodReasons.add(err.Error(), "", "", true)
+				continue
+			}
+		}
+		e.checkReadWriteOncePod(s, pvc)
+		if isBound(pvc) {
+			s.bound = append(s.bound, e.prepareBound(pod, pvc))
+			continue
+		}
+		class, delayed := e.delayedBindingClass(pvc)
+		if !delayed || pvc.Spec.VolumeName != "" {
+			immediate = true
+			continue
+		}
+		s.delayed = append(s.delayed, e.prepareDelayed(pvc, class))
+	}
+	if immediate {
+		s.PodReasons.add(ErrReasonUnboundImmediate, "", "", true)
+	}
+	slices.SortStableFunc(s.delayed, func(a, b *delayedClaim) int { return compareInt64(a.request, b.request) })
+	for _, b := range s.bound {
+		if b.pv != nil && b.pv.Spec.CSI != nil {
+			s.newVolumes[b.driver+"/"+b.pv.Spec.CSI.VolumeHandle] = b.driver
+		}
+	}
+	for _, d := range s.delayed {
+		if d.class.Provisioner != "" {
+			s.newVolumes[unboundVolumeKey(d.class.Provisioner, d.pvc)] = d.class.Provisioner
+		}
+	}
+	return s
+}
+
+// unboundVolumeKey identifies an unbound claim's future volume for attach
+// counting, as kube-scheduler does, by the class's provisioner.
+func unboundVolumeKey(driver string, pvc *corev1.PersistentVolumeClaim) string {
+	return driver + "/<unbound>" + pvc.Namespace + "/" + pvc.Name
+}
+
+func compareInt64(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// delayedBindingClass returns the claim's class and whether it delays binding
+// until a pod is scheduled. A claim without class or with a missing class
+// binds immediately, as in kube-scheduler; a class without a binding mode
+// gets the API server's default, Immediate.
+func (e *Evaluator) delayedBindingClass(pvc *corev1.PersistentVolumeClaim) (*storagev1.StorageClass, bool) {
+	name := volume.GetPersistentVolumeClaimClass(pvc)
+	if name == "" {
+		return nil, false
+	}
+	class, ok := e.snap.StorageClass(name)
+	if !ok || class.VolumeBindingMode == nil {
+		return class, false
+	}
+	return class, *class.VolumeBindingMode == storagev1.VolumeBindingWaitForFirstConsumer
+}
+
+func (e *Evaluator) prepareBound(pod *corev1.Pod, pvc *corev1.PersistentVolumeClaim) *boundClaim {
+	b := &boundClaim{name: pvc.Name, pvc: pvc}
+	pv, ok := e.snap.PersistentVolume(pvc.Spec.VolumeName)
+	if !ok {
+		return b
+	}
+	b.pv = pv
+	b.affinity = pvAffinity(pv)
+	b.zones = volumeZones(pv)
+	if pv.Spec.CSI != nil {
+		b.driver = pv.Spec.CSI.Driver
+	}
+	b.inUseOn, b.exclusive = e.volumeUsage(pod, pvc, pv)
+	return b
+}
+
+func pvAffinity(pv *corev1.PersistentVolume) *nodeaffinity.LazyErrorNodeSelector {
+	if pv.Spec.NodeAffinity == nil || pv.Spec.NodeAffinity.Required == nil {
+		return nil
+	}
+	return nodeaffinity.NewLazyErrorNodeSelector(pv.Spec.NodeAffinity.Required)
+}
+
+func (e *Evaluator) prepareDelayed(pvc *corev1.PersistentVolumeClaim, class *storagev1.StorageClass) *delayedClaim {
+	d := &delayedClaim{name: pvc.Name, pvc: pvc, class: class, selectedNode: pvc.Annotations[AnnSelectedNode]}
+	if q, ok := pvc.Spec.Resources.Requests[corev1.ResourceStorage]; ok {
+		d.request = q.Value()
+	}
+	d.candidates = e.staticCandidates(pvc, class.Name)
+	if driver, ok := e.snap.CSIDriver(class.Provisioner); ok {
+		d.driver = driver.Name
+		if driver.Spec.StorageCapacity != nil && *driver.Spec.StorageCapacity && d.request > 0 {
+			d.capacities = segments(e.snap.CapacitiesByClass(class.Name))
+		}
+	}
+	return d
+}

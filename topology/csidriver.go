@@ -1,0 +1,22 @@
+package topology
+
+import "fmt"
+
+// checkDrivers rejects the node when its CSINode does not register a CSI
+// driver that one of the pod's volumes needs: such a pod would be placed and
+// then fail to attach or mount. A node without a CSINode has no driver.
+func (e *Evaluator) checkDrivers(n *nodeState) {
+	if !e.opts.RequireCSIDriver {
+		return
+	}
+	for _, driver := range n.drivers {
+		if _, ok := n.csiDriver(driver); ok {
+			continue
+		}
+		detail := fmt.Sprintf("CSINode %s does not list driver %s", n.node.Name, driver)
+		if n.csiNode == nil {
+			detail = fmt.Sprintf("node %s has no CSINode", n.node.Name)
+		}
+		n.reasons.add(csiDriverNotInstalled(driver), "", detail, true)
+	}
+}

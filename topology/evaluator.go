@@ -1,0 +1,114 @@
+package topology
+
+import (
+	corev1 "k8s.io/api/core/v1"
+	storagev1 "k8s.io/api/storage/v1"
+)
+
+// MaxScore is the highest score of a node, kube-scheduler's
+// MaxExtenderPriority.
+const MaxScore = 10
+
+// Evaluator applies the rules to pods and nodes of a Snapshot. It is safe for
+// concurrent use.
+type Evaluator struct {
+	snap Snapshot
+	opts Options
+}
+
+// NewEvaluator returns an Evaluator over snap.
+func NewEvaluator(snap Snapshot, opts Options) *Evaluator {
+	return &Evaluator{snap: snap, opts: opts}
+}
+
+// Snapshot returns the snapshot the evaluator reads.
+func (e *Evaluator) Snapshot() Snapshot { return e.snap }
+
+// NodeResult is the outcome for one pod on one node.
+type NodeResult struct {
+	Node string
+	// Reasons is empty when the pod's volumes fit the node.
+	Reasons Reasons
+	// Score is 0..MaxScore, and 0 when the pod does not fit.
+	Score int64
+	// Components are the score's parts, for explain output.
+	Components []ScoreComponent
+}
+
+// Fits reports whether the pod's volumes fit the node.
+func (r *NodeResult) Fits() bool { return len(r.Reasons) == 0 }
+
+// nodeState is what the rules share while evaluating one node.
+type nodeState struct {
+	node    *corev1.Node
+	csiNode *storagev1.CSINode // nil when the node has none
+	reasons Reasons
+
+	// drivers are the CSI drivers the pod's volumes need on this node.
+	drivers []string
+	// provisioned are the delayed claims to provision on this node, with the
+	// segment chosen for each (nil without capacity tracking).
+	provisioned []provisioned
+	// attach holds per-driver attach counts, for scoring.
+	attach []attachCount
+}
+
+type provisioned struct {
+	claim   *delayedClaim
+	segment *segment
+}
+
+func (n *nodeState) addDriver(driver string) {
+	for _, d := range n.drivers {
+		if d == driver {
+			return
+		}
+	}
+	n.drivers = append(n.drivers, driver)
+}
+
+// csiDriver returns the node's CSINode entry for a driver.
+func (n *nodeState) csiDriver(name string) (*storagev1.CSINodeDriver, bool) {
+	if n.csiNode == nil {
+		return nil, false
+	}
+	for i := range n.csiNode.Spec.Drivers {
+		if n.csiNode.Spec.Drivers[i].Name == name {
+			return &n.csiNode.Spec.Drivers[i], true
+		}
+	}
+	return nil, false
+}
+
+// Evaluate checks whether the pod's volumes fit the node and scores it.
+func (e *Evaluator) Evaluate(s *PodState, node *corev1.Node) NodeResult {
+	if s.PodReasons.Unresolvable() {
+		return NodeResult{Node: node.Name, Reasons: s.PodReasons}
+	}
+	n := &nodeState{node: node}
+	n.reasons = append(n.reasons, s.PodReasons...)
+	if !s.HasClaims() {
+		return NodeResult{Node: node.Name, Reasons: n.reasons}
+	}
+	n.csiNode, _ = e.snap.CSINode(node.Name)
+	e.checkBound(s, n)
+	e.checkDelayed(s, n)
+	e.checkDrivers(n)
+	e.checkAttachLimits(s, n)
+	result := NodeResult{Node: node.Name, Reasons: n.reasons}
+	if result.Fits() {
+		result.Score, result.Components = e.score(s, n)
+	}
+	return result
+}
+
+// EvaluateAll evaluates the pod on every node of the snapshot.
+func (e *Evaluator) EvaluateAll(pod *corev1.Pod) []NodeResult {
+	s := e.Prepare(pod)
+	nodes := e.snap.Nodes()
+	results := make([]NodeResult, 0, len(nodes))
+	for _, node := range nodes {
+		results = append(results, e.Evaluate(s, node))
+	}
+	return results
+}

@@ -1,0 +1,75 @@
+package topology_test
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+
+	"github.com/volplace/volplace/topology"
+)
+
+// outcome is what a test expects of one node: the reason line as
+// kube-scheduler would see it ("" when the pod fits) and whether it is
+// unresolvable.
+type outcome struct {
+	Reasons      string
+	Unresolvable bool
+}
+
+var fits = outcome{}
+
+func unresolvable(reasons string) outcome { return outcome{Reasons: reasons, Unresolvable: true} }
+func resolvable(reasons string) outcome   { return outcome{Reasons: reasons} }
+
+// evalCase is one row of a rule's table.
+type evalCase struct {
+	name string
+	objs []runtime.Object
+	pod  *corev1.Pod
+	opts *topology.Options
+	want map[string]outcome
+}
+
+func evaluate(t *testing.T, objs []runtime.Object, pod *corev1.Pod, opts *topology.Options) []topology.NodeResult {
+	t.Helper()
+	snap, err := topology.NewStaticSnapshot(objs...)
+	if err != nil {
+		t.Fatalf("building snapshot: %v", err)
+	}
+	o := topology.DefaultOptions()
+	if opts != nil {
+		o = *opts
+	}
+	return topology.NewEvaluator(snap, o).EvaluateAll(pod)
+}
+
+func runEvalCases(t *testing.T, tests []evalCase) {
+	t.Helper()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := map[string]outcome{}
+			for _, r := range evaluate(t, tt.objs, tt.pod, tt.opts) {
+				got[r.Node] = outcome{Reasons: r.Reasons.String(), Unresolvable: r.Reasons.Unresolvable()}
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("outcome per node (-want,+got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func objects(objs ...runtime.Object) []runtime.Object { return objs }
+
+// scores evaluates the pod and returns each fitting node's score.
+func scores(t *testing.T, objs []runtime.Object, pod *corev1.Pod, opts *topology.Options) map[string]int64 {
+	t.Helper()
+	out := map[string]int64{}
+	for _, r := range evaluate(t, objs, pod, opts) {
+		if r.Fits() {
+			out[r.Node] = r.Score
+		}
+	}
+	return out
+}

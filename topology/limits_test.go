@@ -1,0 +1,148 @@
+package topology_test
+
+import (
+	"fmt"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+
+	"github.com/volplace/volplace/topology"
+	st "github.com/volplace/volplace/topology/testing"
+)
+
+// boundCSI returns a claim bound to a CSI PV with handle "h-<name>".
+func boundCSI(name, drv string) []runtime.Object {
+	return objects(
+		st.MakePVC(name).BoundTo("pv-"+name).Obj(),
+		st.MakePV("pv-"+name).BoundTo("default", name).CSI(drv, "h-"+name).Obj(),
+	)
+}
+
+func TestAttachLimits(t *testing.T) {
+	n1 := st.MakeNode("n1").Obj()
+	limit2 := st.MakeCSINode("n1").LimitedDriver(driver, 2).Obj()
+	pod := st.MakePod("p").PVC("new").Obj()
+	exceeded := resolvable(topology.ErrReasonMaxVolumeCountExceeded + " (" + driver + ")")
+	with := func(groups ...[]runtime.Object) []runtime.Object {
+		var out []runtime.Object
+		for _, g := range groups {
+			out = append(out, g...)
+		}
+		return out
+	}
+
+	tests := []evalCase{
+		{
+			name: "under the limit",
+			objs: with(objects(n1, limit2, st.MakePod("a").PVC("a").Node("n1").Obj()), boundCSI("a", driver), boundCSI("new", driver)),
+			pod:  pod,
+			want: map[string]outcome{"n1": fits},
+		},
+		{
+			name: "limit reached by pods on the node",
+			objs: with(objects(n1, limit2, st.MakePod("a").PVC("a").Node("n1").Obj(), st.MakePod("b").PVC("b").Node("n1").Obj()),
+				boundCSI("a", driver), boundCSI("b", driver), boundCSI("new", driver)),
+			pod:  pod,
+			want: map[string]outcome{"n1": exceeded},
+		},
+		{
+			name: "volume shared by two pods counts once",
+			objs: with(objects(n1, limit2, st.MakePod("a").PVC("a").Node("n1").Obj(), st.MakePod("b").PVC("a").Node("n1").Obj()),
+				boundCSI("a", driver), boundCSI("new", driver)),
+			pod:  pod,
+			want: map[string]outcome{"n1": fits},
+		},
+		{
+			name: "volume already on the node is not counted again",
+			objs: with(objects(n1, limit2, st.MakePod("a").PVC("a").Node("n1").Obj(), st.MakePod("b").PVC("new").Node("n1").Obj()),
+				boundCSI("a", driver), boundCSI("new", driver)),
+			pod:  pod,
+			want: map[string]outcome{"n1": fits},
+		},
+		{
+			name: "VolumeAttachment of a deleted pod holds a slot",
+			objs: with(objects(n1, limit2, st.MakePod("a").PVC("a").Node("n1").Obj(), st.MakeAttachment("va-b", driver, "pv-b", "n1")),
+				boundCSI("a", driver), boundCSI("b", driver), boundCSI("new", driver)),
+			pod:  pod,
+			want: map[string]outcome{"n1": exceeded},
+		},
+		{
+			name: "VolumeAttachment of a volume a pod uses counts once",
+			objs: with(objects(n1, limit2, st.MakePod("a").PVC("a").Node("n1").Obj(), st.MakeAttachment("va-a", driver, "pv-a", "n1")),
+				boundCSI("a", driver), boundCSI("new", driver)),
+			pod:  pod,
+			want: map[string]outcome{"n1": fits},
+		},
+		{
+			name: "terminated pods hold no slot",
+			objs: with(objects(n1, limit2, st.MakePod("a").PVC("a").Node("n1").Obj(), st.MakePod("b").PVC("b").Node("n1").Phase(corev1.PodSucceeded).Obj()),
+				boundCSI("a", driver), boundCSI("b", driver), boundCSI("new", driver)),
+			pod:  pod,
+			want: map[string]outcome{"n1": fits},
+		},
+		{
+			name: "other drivers do not count",
+			objs: with(objects(n1, st.MakeCSINode("n1").LimitedDriver(driver, 1).Driver("other.example.com").Obj(), st.MakePod("a").PVC("a").Node("n1").Obj()),
+				boundCSI("a", "other.example.com"), boundCSI("new", driver)),
+			pod:  pod,
+			want: map[string]outcome{"n1": fits},
+		},
+		{
+			name: "driver without a limit is unlimited",
+			objs: with(objects(n1, st.MakeCSINode("n1").Driver(driver).Obj(), st.MakePod("a").PVC("a").Node("n1").Obj()),
+				boundCSI("a", driver), boundCSI("new", driver)),
+			pod:  pod,
+			want: map[string]outcome{"n1": fits},
+		},
+		{
+			name: "node allocatable limit applies without a CSINode count",
+			objs: with(objects(st.MakeNode("n1").AttachLimit(driver, 1).Obj(), st.MakeCSINode("n1").Driver(driver).Obj(), st.MakePod("a").PVC("a").Node("n1").Obj()),
+				boundCSI("a", driver), boundCSI("new", driver)),
+			pod:  pod,
+			want: map[string]outcome{"n1": exceeded},
+		},
+		{
+			name: "unbound claim counts by its class's provisioner",
+			objs: with(objects(n1, st.MakeCSINode("n1").LimitedDriver(driver, 1).Obj(), st.MakePod("a").PVC("a").Node("n1").Obj(),
+				st.MakeStorageClass("wffc", driver).Obj(), st.MakePVC("new").Class("wffc").Obj()), boundCSI("a", driver)),
+			pod:  pod,
+			want: map[string]outcome{"n1": exceeded},
+		},
+		{
+			name: "pod adding two volumes to one free slot",
+			objs: with(objects(n1, st.MakeCSINode("n1").LimitedDriver(driver, 1).Obj()), boundCSI("new", driver), boundCSI("new2", driver)),
+			pod:  st.MakePod("p").PVC("new").PVC("new2").Obj(),
+			want: map[string]outcome{"n1": exceeded},
+		},
+	}
+	runEvalCases(t, tests)
+}
+
+func TestAttachLimitsSpreadAcrossNodes(t *testing.T) {
+	// Three nodes with a limit of 1, one already full: the pod fits the two
+	// others and scores them by headroom.
+	objs := objects(
+		st.MakeNode("n1").Obj(), st.MakeNode("n2").Obj(), st.MakeNode("n3").Obj(),
+		st.MakeCSINode("n1").LimitedDriver(driver, 1).Obj(),
+		st.MakeCSINode("n2").LimitedDriver(driver, 1).Obj(),
+		st.MakeCSINode("n3").LimitedDriver(driver, 4).Obj(),
+		st.MakePod("a").PVC("a").Node("n1").Obj(),
+	)
+	objs = append(objs, boundCSI("a", driver)...)
+	objs = append(objs, boundCSI("new", driver)...)
+	got := map[string]string{}
+	for _, r := range evaluate(t, objs, st.MakePod("p").PVC("new").Obj(), nil) {
+		got[r.Node] = fmt.Sprintf("%s score=%d", r.Reasons.String(), r.Score)
+	}
+	want := map[string]string{
+		"n1": topology.ErrReasonMaxVolumeCountExceeded + " (" + driver + ") score=0",
+		"n2": " score=0",
+		"n3": " score=7",
+	}
+	for node, w := range want {
+		if got[node] != w {
+			t.Errorf("node %s: got %q, want %q", node, got[node], w)
+		}
+	}
+}

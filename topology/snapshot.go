@@ -1,0 +1,203 @@
+package topology
+
+import (
+	corev1 "k8s.io/api/core/v1"
+	storagev1 "k8s.io/api/storage/v1"
+	"k8s.io/client-go/tools/cache"
+)
+
+// Snapshot is a read-only view of the cluster objects the rules read, with the
+// indexes the hot path needs. Implementations must be safe for concurrent use
+// and must not call the API server. Returned objects are shared: never
+// modify them.
+type Snapshot interface {
+	Node(name string) (*corev1.Node, bool)
+	Nodes() []*corev1.Node
+	CSINode(name string) (*storagev1.CSINode, bool)
+	CSIDriver(name string) (*storagev1.CSIDriver, bool)
+	PersistentVolume(name string) (*corev1.PersistentVolume, bool)
+	PersistentVolumeClaim(namespace, name string) (*corev1.PersistentVolumeClaim, bool)
+	StorageClass(name string) (*storagev1.StorageClass, bool)
+	StorageClasses() []*storagev1.StorageClass
+
+	// PersistentVolumesByClass lists the PVs of a storage class ("" for PVs
+	// without one): the static binding candidates.
+	PersistentVolumesByClass(class string) []*corev1.PersistentVolume
+	// CapacitiesByClass lists the CSIStorageCapacity objects of a class.
+	CapacitiesByClass(class string) []*storagev1.CSIStorageCapacity
+	// PodsByClaim lists the pods that reference a claim, directly or as a
+	// generic ephemeral volume.
+	PodsByClaim(namespace, claim string) []*corev1.Pod
+	// PodsByNode lists the pods assigned to a node.
+	PodsByNode(node string) []*corev1.Pod
+	// Pods lists every pod.
+	Pods() []*corev1.Pod
+	// AttachmentsByNode lists the VolumeAttachments of a node.
+	AttachmentsByNode(node string) []*storagev1.VolumeAttachment
+	// AttachmentsByPersistentVolume lists the VolumeAttachments of a PV.
+	AttachmentsByPersistentVolume(pv string) []*storagev1.VolumeAttachment
+}
+
+// Index names, shared by the informer-backed and the static snapshot.
+const (
+	indexByNode  = "volplace.io/node"
+	indexByClaim = "volplace.io/claim"
+	indexByClass = "volplace.io/class"
+	indexByPV    = "volplace.io/pv"
+)
+
+func podIndexers() cache.Indexers {
+	return cache.Indexers{
+		indexByNode: func(obj any) ([]string, error) {
+			pod, ok := obj.(*corev1.Pod)
+			if !ok || pod.Spec.NodeName == "" {
+				return nil, nil
+			}
+			return []string{pod.Spec.NodeName}, nil
+		},
+		indexByClaim: func(obj any) ([]string, error) {
+			pod, ok := obj.(*corev1.Pod)
+			if !ok {
+				return nil, nil
+			}
+			var keys []string
+			for i := range pod.Spec.Volumes {
+				if name := claimName(pod, &pod.Spec.Volumes[i]); name != "" {
+					keys = append(keys, pod.Namespace+"/"+name)
+				}
+			}
+			return keys, nil
+		},
+	}
+}
+
+func pvIndexers() cache.Indexers {
+	return cache.Indexers{indexByClass: func(obj any) ([]string, error) {
+		pv, ok := obj.(*corev1.PersistentVolume)
+		if !ok {
+			return nil, nil
+		}
+		return []string{persistentVolumeClass(pv)}, nil
+	}}
+}
+
+func capacityIndexers() cache.Indexers {
+	return cache.Indexers{indexByClass: func(obj any) ([]string, error) {
+		c, ok := obj.(*storagev1.CSIStorageCapacity)
+		if !ok {
+			return nil, nil
+		}
+		return []string{c.StorageClassName}, nil
+	}}
+}
+
+func attachmentIndexers() cache.Indexers {
+	return cache.Indexers{
+		indexByNode: func(obj any) ([]string, error) {
+			va, ok := obj.(*storagev1.VolumeAttachment)
+			if !ok {
+				return nil, nil
+			}
+			return []string{va.Spec.NodeName}, nil
+		},
+		indexByPV: func(obj any) ([]string, error) {
+			va, ok := obj.(*storagev1.VolumeAttachment)
+			if !ok || va.Spec.Source.PersistentVolumeName == nil {
+				return nil, nil
+			}
+			return []string{*va.Spec.Source.PersistentVolumeName}, nil
+		},
+	}
+}
+
+// indexedSnapshot implements Snapshot over client-go indexers, whether they
+// are fed by informers or filled from files.
+type indexedSnapshot struct {
+	nodes, csiNodes, csiDrivers, pvs, pvcs, classes, capacities, pods, attachments cache.Indexer
+}
+
+var _ Snapshot = &indexedSnapshot{}
+
+func get[T any](idx cache.Indexer, key string) (T, bool) {
+	var zero T
+	obj, ok, err := idx.GetByKey(key)
+	if err != nil || !ok {
+		return zero, false
+	}
+	t, ok := obj.(T)
+	return t, ok
+}
+
+func list[T any](objs []any) []T {
+	out := make([]T, 0, len(objs))
+	for _, obj := range objs {
+		if t, ok := obj.(T); ok {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+func byIndex[T any](idx cache.Indexer, name, value string) []T {
+	objs, err := idx.ByIndex(name, value)
+	if err != nil {
+		return nil
+	}
+	return list[T](objs)
+}
+
+func (s *indexedSnapshot) Node(name string) (*corev1.Node, bool) {
+	return get[*corev1.Node](s.nodes, name)
+}
+
+func (s *indexedSnapshot) Nodes() []*corev1.Node { return list[*corev1.Node](s.nodes.List()) }
+
+func (s *indexedSnapshot) CSINode(name string) (*storagev1.CSINode, bool) {
+	return get[*storagev1.CSINode](s.csiNodes, name)
+}
+
+func (s *indexedSnapshot) CSIDriver(name string) (*storagev1.CSIDriver, bool) {
+	return get[*storagev1.CSIDriver](s.csiDrivers, name)
+}
+
+func (s *indexedSnapshot) PersistentVolume(name string) (*corev1.PersistentVolume, bool) {
+	return get[*corev1.PersistentVolume](s.pvs, name)
+}
+
+func (s *indexedSnapshot) PersistentVolumeClaim(namespace, name string) (*corev1.PersistentVolumeClaim, bool) {
+	return get[*corev1.PersistentVolumeClaim](s.pvcs, namespace+"/"+name)
+}
+
+func (s *indexedSnapshot) StorageClass(name string) (*storagev1.StorageClass, bool) {
+	return get[*storagev1.StorageClass](s.classes, name)
+}
+
+func (s *indexedSnapshot) StorageClasses() []*storagev1.StorageClass {
+	return list[*storagev1.StorageClass](s.classes.List())
+}
+
+func (s *indexedSnapshot) PersistentVolumesByClass(class string) []*corev1.PersistentVolume {
+	return byIndex[*corev1.PersistentVolume](s.pvs, indexByClass, class)
+}
+
+func (s *indexedSnapshot) CapacitiesByClass(class string) []*storagev1.CSIStorageCapacity {
+	return byIndex[*storagev1.CSIStorageCapacity](s.capacities, indexByClass, class)
+}
+
+func (s *indexedSnapshot) PodsByClaim(namespace, claim string) []*corev1.Pod {
+	return byIndex[*corev1.Pod](s.pods, indexByClaim, namespace+"/"+claim)
+}
+
+func (s *indexedSnapshot) PodsByNode(node string) []*corev1.Pod {
+	return byIndex[*corev1.Pod](s.pods, indexByNode, node)
+}
+
+func (s *indexedSnapshot) Pods() []*corev1.Pod { return list[*corev1.Pod](s.pods.List()) }
+
+func (s *indexedSnapshot) AttachmentsByNode(node string) []*storagev1.VolumeAttachment {
+	return byIndex[*storagev1.VolumeAttachment](s.attachments, indexByNode, node)
+}
+
+func (s *indexedSnapshot) AttachmentsByPersistentVolume(pv string) []*storagev1.VolumeAttachment {
+	return byIndex[*storagev1.VolumeAttachment](s.attachments, indexByPV, pv)
+}
