@@ -111,8 +111,11 @@ func (e *Evaluator) checkDelayed(s *PodState, n *nodeState) {
 	for _, d := range s.delayed {
 		if d.selectedNode != "" {
 			if d.selectedNode != n.node.Name {
-				n.reasons.add(ErrReasonBindConflict, d.name,
-					fmt.Sprintf("claim %s: provisioning was already started for node %s", d.name, d.selectedNode), true)
+				detail := fmt.Sprintf("claim %s: provisioning was already started for node %s", d.name, d.selectedNode)
+				if _, ok := e.snap.Node(d.selectedNode); !ok {
+					detail += ", which no longer exists: delete the claim's " + AnnSelectedNode + " annotation to provision elsewhere"
+				}
+				n.reasons.add(ErrReasonBindConflict, d.name, detail, true)
 				continue
 			}
 		} else if pv := matchStatic(d, n.node, taken); pv != nil {

@@ -146,8 +146,12 @@ func TestCapacity(t *testing.T) {
 	claim := st.MakePVC("data").Class("wffc").Request("50Gi").Obj()
 	tracking := st.MakeCSIDriver(driver).StorageCapacity(true).Obj()
 	csiNodes := objects(st.MakeCSINode("na").Driver(driver, zoneKey).Obj(), st.MakeCSINode("nb").Driver(driver, zoneKey).Obj())
-	capA := func(q string) *st.CapacityWrapper { return st.MakeCapacity("cap-a", "wffc").Topology(zoneKey, "a").Capacity(q) }
-	capB := func(q string) *st.CapacityWrapper { return st.MakeCapacity("cap-b", "wffc").Topology(zoneKey, "b").Capacity(q) }
+	capA := func(q string) *st.CapacityWrapper {
+		return st.MakeCapacity("cap-a", "wffc").Topology(zoneKey, "a").Capacity(q)
+	}
+	capB := func(q string) *st.CapacityWrapper {
+		return st.MakeCapacity("cap-b", "wffc").Topology(zoneKey, "b").Capacity(q)
+	}
 	notEnough := unresolvable(topology.ErrReasonNotEnoughSpace + " (data)")
 
 	tests := []evalCase{

@@ -62,6 +62,9 @@ func (e *Evaluator) checkBound(s *PodState, n *nodeState) {
 			n.reasons.add(ErrReasonPVNotExist, b.pvc.Spec.VolumeName, "", true)
 			continue
 		}
+		// Like kube-scheduler, which stops at VolumeBinding's node affinity
+		// failure before VolumeZone runs, report one placement failure per
+		// PV.
 		if b.affinity != nil {
 			if ok, err := b.affinity.Match(n.node); !ok {
 				detail := fmt.Sprintf("PersistentVolume %s: node affinity does not match the node's labels and name", b.pv.Name)
@@ -70,8 +73,7 @@ func (e *Evaluator) checkBound(s *PodState, n *nodeState) {
 				}
 				n.reasons.add(ErrReasonNodeConflict, b.pv.Name, detail, true)
 			}
-		}
-		if len(b.zones) > 0 && hasTopologyLabels(n.node) {
+		} else if len(b.zones) > 0 && hasTopologyLabels(n.node) {
 			for _, z := range b.zones {
 				v, ok := n.node.Labels[z.key]
 				if !ok {

@@ -28,27 +28,8 @@ func NewStaticSnapshot(objs ...runtime.Object) (Snapshot, error) {
 		attachments: newIndexer(attachmentIndexers()),
 	}
 	for _, obj := range objs {
-		var store cache.Indexer
-		switch obj.(type) {
-		case *corev1.Node:
-			store = s.nodes
-		case *storagev1.CSINode:
-			store = s.csiNodes
-		case *storagev1.CSIDriver:
-			store = s.csiDrivers
-		case *corev1.PersistentVolume:
-			store = s.pvs
-		case *corev1.PersistentVolumeClaim:
-			store = s.pvcs
-		case *storagev1.StorageClass:
-			store = s.classes
-		case *storagev1.CSIStorageCapacity:
-			store = s.capacities
-		case *corev1.Pod:
-			store = s.pods
-		case *storagev1.VolumeAttachment:
-			store = s.attachments
-		default:
+		store, ok := s.storeFor(obj)
+		if !ok {
 			return nil, fmt.Errorf("unsupported object type %T", obj)
 		}
 		if err := store.Add(obj); err != nil {
@@ -56,6 +37,36 @@ func NewStaticSnapshot(objs ...runtime.Object) (Snapshot, error) {
 		}
 	}
 	return s, nil
+}
+
+func (s *indexedSnapshot) storeFor(obj runtime.Object) (cache.Indexer, bool) {
+	switch obj.(type) {
+	case *corev1.Node:
+		return s.nodes, true
+	case *storagev1.CSINode:
+		return s.csiNodes, true
+	case *storagev1.CSIDriver:
+		return s.csiDrivers, true
+	case *corev1.PersistentVolume:
+		return s.pvs, true
+	case *corev1.PersistentVolumeClaim:
+		return s.pvcs, true
+	case *storagev1.StorageClass:
+		return s.classes, true
+	case *storagev1.CSIStorageCapacity:
+		return s.capacities, true
+	case *corev1.Pod:
+		return s.pods, true
+	case *storagev1.VolumeAttachment:
+		return s.attachments, true
+	}
+	return nil, false
+}
+
+// SupportedObject reports whether NewStaticSnapshot accepts obj.
+func SupportedObject(obj runtime.Object) bool {
+	_, ok := (&indexedSnapshot{}).storeFor(obj)
+	return ok
 }
 
 // SupportedKind reports whether NewStaticSnapshot accepts objects of kind

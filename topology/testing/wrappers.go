@@ -190,7 +190,9 @@ func (w *PVWrapper) NodeAffinityName(nodes ...string) *PVWrapper {
 }
 
 // NodeAffinityTerm adds a raw required node affinity term.
-func (w *PVWrapper) NodeAffinityTerm(term corev1.NodeSelectorTerm) *PVWrapper { return w.affinityTerm(term) }
+func (w *PVWrapper) NodeAffinityTerm(term corev1.NodeSelectorTerm) *PVWrapper {
+	return w.affinityTerm(term)
+}
 
 func (w *PVWrapper) affinityTerm(term corev1.NodeSelectorTerm) *PVWrapper {
 	if w.Spec.NodeAffinity == nil {

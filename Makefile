@@ -1,0 +1,33 @@
+# volplace developer targets. `make help` lists them.
+GO ?= go
+CACHE_DIR ?= $(or $(VOLPLACE_CACHE),$(or $(XDG_CACHE_HOME),$(HOME)/.cache)/volplace)
+TOOLS_DIR ?= $(CACHE_DIR)/tools
+GOLANGCI_LINT_VERSION ?= v2.15.0
+GOLANGCI_LINT ?= $(TOOLS_DIR)/golangci-lint-$(GOLANGCI_LINT_VERSION)
+
+.PHONY: help
+help: ## List the targets.
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+
+.PHONY: build
+build: ## Build bin/volplace.
+	$(GO) build -o bin/volplace ./cmd/volplace
+
+.PHONY: test
+test: ## Run every test with the race detector.
+	$(GO) test -race -count=1 ./...
+
+.PHONY: lint
+lint: $(GOLANGCI_LINT) ## Run go vet and golangci-lint.
+	$(GO) vet ./...
+	$(GOLANGCI_LINT) run ./...
+
+.PHONY: verify
+verify: lint ## Check formatting, go.mod tidiness and lint.
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
+	$(GO) mod tidy -diff
+
+$(GOLANGCI_LINT):
+	@mkdir -p $(TOOLS_DIR)
+	GOBIN=$(TOOLS_DIR)/golangci-lint.tmp.$$$$ $(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION) && \
+		mv $(TOOLS_DIR)/golangci-lint.tmp.$$$$/golangci-lint $@ && rm -rf $(TOOLS_DIR)/golangci-lint.tmp.$$$$

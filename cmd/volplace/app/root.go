@@ -1,0 +1,31 @@
+// Package app holds volplace's commands.
+package app
+
+import (
+	"github.com/spf13/cobra"
+	logsapi "k8s.io/component-base/logs/api/v1"
+	"k8s.io/component-base/version/verflag"
+)
+
+// NewCommand returns the volplace root command with its subcommands.
+func NewCommand() *cobra.Command {
+	logging := logsapi.NewLoggingConfiguration()
+	cmd := &cobra.Command{
+		Use:   "volplace",
+		Short: "Storage-aware placement and admission for Kubernetes",
+		Long: `volplace filters and scores nodes for pods by their volumes (a kube-scheduler
+extender), checks and defaults PersistentVolumeClaims, StorageClasses and Pods
+(an admission webhook), and explains offline why a pod's volumes fit a node or not.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRunE: func(*cobra.Command, []string) error {
+			verflag.PrintAndExitIfRequested()
+			return logsapi.ValidateAndApply(logging, nil)
+		},
+	}
+	fs := cmd.PersistentFlags()
+	logsapi.AddFlags(logging, fs)
+	verflag.AddFlags(fs)
+	cmd.AddCommand(newSimulateCommand())
+	return cmd
+}

@@ -1,0 +1,181 @@
+// Package simulate loads cluster objects from files and reports, per pending
+// pod and node, whether the pod's volumes fit and why not.
+package simulate
+
+import (
+	"bufio"
+	"bytes"
+	"cmp"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/serializer"
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+	"k8s.io/client-go/kubernetes/scheme"
+	"sigs.k8s.io/yaml"
+
+	"github.com/volplace/volplace/topology"
+)
+
+// MaxFileSize bounds a file the loader reads.
+const MaxFileSize = 256 << 20
+
+// Loader decodes Kubernetes objects from YAML or JSON.
+type Loader struct {
+	decoder runtime.Decoder
+	// Notes receives one line per document skipped (unknown kinds).
+	Notes io.Writer
+}
+
+// NewLoader returns a Loader that writes notes to notes.
+func NewLoader(notes io.Writer) *Loader {
+	return &Loader{decoder: serializer.NewCodecFactory(scheme.Scheme).UniversalDeserializer(), Notes: notes}
+}
+
+// LoadFiles reads every file ("-" is standard input) and returns the objects
+// topology reads.
+func (l *Loader) LoadFiles(paths []string) ([]runtime.Object, error) {
+	var objs []runtime.Object
+	for _, path := range paths {
+		data, err := readFile(path)
+		if err != nil {
+			return nil, err
+		}
+		got, err := l.Load(path, data)
+		if err != nil {
+			return nil, err
+		}
+		objs = append(objs, got...)
+	}
+	return objs, nil
+}
+
+func readFile(path string) ([]byte, error) {
+	var r io.Reader = os.Stdin
+	if path != "-" {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, fmt.Errorf("reading %s: %w", path, err)
+		}
+		defer func() { _ = f.Close() }()
+		r = f
+	}
+	data, err := io.ReadAll(io.LimitReader(r, MaxFileSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", path, err)
+	}
+	if len(data) > MaxFileSize {
+		return nil, fmt.Errorf("reading %s: larger than %d bytes", path, MaxFileSize)
+	}
+	return data, nil
+}
+
+// Load decodes the documents of one file: several YAML documents, JSON, or
+// a List as `kubectl get -o yaml` writes. Errors name the file and document.
+func (l *Loader) Load(name string, data []byte) ([]runtime.Object, error) {
+	reader := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(data)))
+	var objs []runtime.Object
+	for doc := 1; ; doc++ {
+		raw, err := reader.Read()
+		if errors.Is(err, io.EOF) {
+			return objs, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s: document %d: %w", name, doc, err)
+		}
+		where := fmt.Sprintf("%s: document %d", name, doc)
+		got, err := l.decode(where, raw, true)
+		if err != nil {
+			return nil, err
+		}
+		objs = append(objs, got...)
+	}
+}
+
+func (l *Loader) decode(where string, raw []byte, allowList bool) ([]runtime.Object, error) {
+	if len(bytes.TrimSpace(raw)) == 0 {
+		return nil, nil
+	}
+	var head struct {
+		metav1.TypeMeta `json:",inline"`
+		Items           []runtime.RawExtension `json:"items"`
+	}
+	if err := yaml.Unmarshal(raw, &head); err != nil {
+		return nil, fmt.Errorf("%s: %w", where, err)
+	}
+	if head.Kind == "" && head.APIVersion == "" && len(head.Items) == 0 {
+		if isNull(raw) {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("%s: not a Kubernetes object: missing apiVersion and kind", where)
+	}
+	if head.Kind == "" {
+		return nil, fmt.Errorf("%s: missing kind", where)
+	}
+	if allowList && strings.HasSuffix(head.Kind, "List") {
+		var objs []runtime.Object
+		for i, item := range head.Items {
+			got, err := l.decode(fmt.Sprintf("%s, item %d", where, i+1), item.Raw, false)
+			if err != nil {
+				return nil, err
+			}
+			objs = append(objs, got...)
+		}
+		return objs, nil
+	}
+	if !topology.SupportedKind(head.Kind) {
+		l.note("%s: skipping %s %s: volplace does not read this kind", where, head.APIVersion, head.Kind)
+		return nil, nil
+	}
+	obj, _, err := l.decoder.Decode(raw, nil, nil)
+	if err != nil {
+		return nil, fmt.Errorf("%s: decoding %s: %w", where, head.Kind, err)
+	}
+	if !topology.SupportedObject(obj) {
+		l.note("%s: skipping %s %s: volplace reads only the v1 version of this kind", where, head.APIVersion, head.Kind)
+		return nil, nil
+	}
+	return []runtime.Object{obj}, nil
+}
+
+func isNull(raw []byte) bool {
+	var v any
+	return yaml.Unmarshal(raw, &v) == nil && v == nil
+}
+
+func (l *Loader) note(format string, args ...any) {
+	if l.Notes != nil {
+		_, _ = fmt.Fprintf(l.Notes, "note: "+format+"\n", args...)
+	}
+}
+
+// PendingPods returns the pods without a node that have not finished, or the
+// one pod named namespace/name.
+func PendingPods(snap topology.Snapshot, namespace, name string) ([]*corev1.Pod, error) {
+	var out []*corev1.Pod
+	for _, pod := range snap.Pods() {
+		if name != "" {
+			if pod.Namespace == namespace && pod.Name == name {
+				return []*corev1.Pod{pod}, nil
+			}
+			continue
+		}
+		if pod.Spec.NodeName == "" && pod.Status.Phase != corev1.PodSucceeded && pod.Status.Phase != corev1.PodFailed {
+			out = append(out, pod)
+		}
+	}
+	if name != "" {
+		return nil, fmt.Errorf("pod %s/%s not found", namespace, name)
+	}
+	slices.SortFunc(out, func(a, b *corev1.Pod) int {
+		return cmp.Or(strings.Compare(a.Namespace, b.Namespace), strings.Compare(a.Name, b.Name))
+	})
+	return out, nil
+}

@@ -1,0 +1,98 @@
+package app
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
+
+// TestSimulateExamples runs `volplace simulate` on the shipped examples and
+// compares the exact output with golden files (go test -update rewrites
+// them after a deliberate change).
+func TestSimulateExamples(t *testing.T) {
+	tests := []struct {
+		name    string
+		example string
+		output  string
+		pod     string
+	}{
+		{name: "zonal-table", example: "zonal", output: "table"},
+		{name: "zonal-json", example: "zonal", output: "json"},
+		{name: "zonal-one-pod", example: "zonal", output: "table", pod: "shop/web-0"},
+		{name: "local-table", example: "local", output: "table"},
+		{name: "local-json", example: "local", output: "json"},
+		{name: "capacity-table", example: "capacity", output: "table"},
+		{name: "capacity-json", example: "capacity", output: "json"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			o := &SimulateOptions{
+				Files:  []string{filepath.Join("..", "..", "..", "examples", tt.example, "cluster.yaml")},
+				Output: tt.output,
+				Pod:    tt.pod,
+			}
+			if errs := o.Validate(); len(errs) > 0 {
+				t.Fatalf("Validate() = %v", errs)
+			}
+			var out, notes bytes.Buffer
+			if err := o.Run(&out, &notes); err != nil {
+				t.Fatalf("Run() = %v", err)
+			}
+			if notes.Len() > 0 {
+				t.Errorf("unexpected notes: %s", notes.String())
+			}
+			golden := filepath.Join("testdata", tt.name+".golden")
+			if *update {
+				if err := os.WriteFile(golden, out.Bytes(), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("reading golden file: %v (run go test -update to create it)", err)
+			}
+			if diff := cmp.Diff(string(want), out.String()); diff != "" {
+				t.Errorf("output (-want,+got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestSimulateOptionsValidate(t *testing.T) {
+	tests := []struct {
+		name string
+		opts SimulateOptions
+		want []string
+	}{
+		{name: "valid", opts: SimulateOptions{Files: []string{"a.yaml"}, Output: "table"}},
+		{name: "no file", opts: SimulateOptions{Output: "json"}, want: []string{"at least one -f FILE is required"}},
+		{name: "bad output", opts: SimulateOptions{Files: []string{"a"}, Output: "yaml"}, want: []string{`--output must be table or json, not "yaml"`}},
+		{name: "bad pod", opts: SimulateOptions{Files: []string{"a"}, Output: "table", Pod: "web-0"}, want: []string{`--pod must be NAMESPACE/NAME, not "web-0"`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got []string
+			for _, err := range tt.opts.Validate() {
+				got = append(got, err.Error())
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("Validate() (-want,+got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestSimulateMissingPod(t *testing.T) {
+	o := &SimulateOptions{Files: []string{"../../../examples/zonal/cluster.yaml"}, Output: "table", Pod: "shop/nope"}
+	var out bytes.Buffer
+	err := o.Run(&out, &out)
+	if err == nil || err.Error() != "pod shop/nope not found" {
+		t.Fatalf("Run() error = %v, want pod shop/nope not found", err)
+	}
+}

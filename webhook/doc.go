@@ -1,0 +1,3 @@
+// Package webhook will serve volplace's admission webhooks for
+// PersistentVolumeClaims, StorageClasses and Pods.
+package webhook
