@@ -141,6 +141,12 @@ func TestVolumeZone(t *testing.T) {
 			want: map[string]outcome{"r1": fits, "r2": conflict},
 		},
 		{
+			name: "PV with node affinity reports only the affinity failure",
+			objs: objects(na, nb, claim, pv().Label(zoneKey, "a").NodeAffinityIn(zoneKey, "a").Obj()),
+			pod:  pod,
+			want: map[string]outcome{"na": fits, "nb": unresolvable(topology.ErrReasonNodeConflict + " (pv1)")},
+		},
+		{
 			name: "node with a region but no zone fails a zonal PV",
 			objs: objects(st.MakeNode("r").Label(corev1.LabelTopologyRegion, "r1").Obj(), claim, pv().Label(zoneKey, "a").Obj()),
 			pod:  pod,
