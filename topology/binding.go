@@ -115,7 +115,7 @@ func (e *Evaluator) checkDelayed(s *PodState, n *nodeState) {
 				if _, ok := e.snap.Node(d.selectedNode); !ok {
 					detail += ", which no longer exists: delete the claim's " + AnnSelectedNode + " annotation to provision elsewhere"
 				}
-				n.reasons.add(ErrReasonBindConflict, d.name, detail, true)
+				n.reasons.add(CodeBindConflict, ErrReasonBindConflict, d.name, detail, true)
 				continue
 			}
 		} else if pv := matchStatic(d, n.node, taken); pv != nil {
@@ -135,16 +135,16 @@ func (e *Evaluator) checkProvisioning(d *delayedClaim, n *nodeState) {
 	class := d.class
 	switch {
 	case class.Provisioner == "" || class.Provisioner == notSupportedProvisioner:
-		n.reasons.add(ErrReasonBindConflict, d.name,
+		n.reasons.add(CodeBindConflict, ErrReasonBindConflict, d.name,
 			fmt.Sprintf("claim %s: no available PersistentVolume matches and class %s does not provision", d.name, class.Name), true)
 		return
 	case !matchTopology(class.AllowedTopologies, n.node.Labels):
-		n.reasons.add(ErrReasonBindConflict, d.name,
+		n.reasons.add(CodeBindConflict, ErrReasonBindConflict, d.name,
 			fmt.Sprintf("claim %s: the node is outside the allowedTopologies of class %s", d.name, class.Name), true)
 		return
 	}
 	if missing := missingTopologyKeys(n, class.Provisioner); len(missing) > 0 {
-		n.reasons.add(ErrReasonMissingTopologyLabels, class.Provisioner,
+		n.reasons.add(CodeMissingTopologyLabels, ErrReasonMissingTopologyLabels, class.Provisioner,
 			fmt.Sprintf("claim %s: node lacks label(s) %v declared by driver %s in its CSINode", d.name, missing, class.Provisioner), true)
 		return
 	}
@@ -159,7 +159,7 @@ func (e *Evaluator) checkProvisioning(d *delayedClaim, n *nodeState) {
 			if best >= 0 {
 				detail = fmt.Sprintf("claim %s: requests %s, largest volume in class %s reachable from the node is %s", d.name, formatBytes(d.request), class.Name, formatBytes(best))
 			}
-			n.reasons.add(ErrReasonNotEnoughSpace, d.name, detail, true)
+			n.reasons.add(CodeNotEnoughSpace, ErrReasonNotEnoughSpace, d.name, detail, true)
 			return
 		}
 		p.segment = seg

@@ -131,21 +131,21 @@ func (e *Evaluator) Prepare(pod *corev1.Pod) *PodState {
 		pvc, ok := e.snap.PersistentVolumeClaim(pod.Namespace, name)
 		switch {
 		case !ok && vol.Ephemeral != nil:
-			s.PodReasons.add(ephemeralClaimPending(name), "", "", true)
+			s.PodReasons.add(CodeEphemeralClaimPending, ephemeralClaimPending(name), "", "", true)
 			continue
 		case !ok:
-			s.PodReasons.add(claimNotFound(name), "", "", true)
+			s.PodReasons.add(CodeClaimNotFound, claimNotFound(name), "", "", true)
 			continue
 		case pvc.DeletionTimestamp != nil:
-			s.PodReasons.add(claimBeingDeleted(name), "", "", true)
+			s.PodReasons.add(CodeClaimBeingDeleted, claimBeingDeleted(name), "", "", true)
 			continue
 		case pvc.Status.Phase == corev1.ClaimLost:
-			s.PodReasons.add(claimLost(name, pvc.Spec.VolumeName), "", "", true)
+			s.PodReasons.add(CodeClaimLost, claimLost(name, pvc.Spec.VolumeName), "", "", true)
 			continue
 		}
 		if vol.Ephemeral != nil {
 			if err := ephemeral.VolumeIsForPod(pod, pvc); err != nil {
-				s.PodReasons.add(err.Error(), "", "", true)
+				s.PodReasons.add(CodeEphemeralClaimNotOwned, err.Error(), "", "", true)
 				continue
 			}
 		}
@@ -162,7 +162,7 @@ func (e *Evaluator) Prepare(pod *corev1.Pod) *PodState {
 		s.delayed = append(s.delayed, e.prepareDelayed(pvc, class))
 	}
 	if immediate {
-		s.PodReasons.add(ErrReasonUnboundImmediate, "", "", true)
+		s.PodReasons.add(CodeUnboundImmediate, ErrReasonUnboundImmediate, "", "", true)
 	}
 	slices.SortStableFunc(s.delayed, func(a, b *delayedClaim) int { return compareInt64(a.request, b.request) })
 	for _, b := range s.bound {

@@ -17,6 +17,6 @@ func (e *Evaluator) checkDrivers(n *nodeState) {
 		if n.csiNode == nil {
 			detail = fmt.Sprintf("node %s has no CSINode", n.node.Name)
 		}
-		n.reasons.add(csiDriverNotInstalled(driver), "", detail, true)
+		n.reasons.add(CodeCSIDriverNotInstalled, csiDriverNotInstalled(driver), "", detail, true)
 	}
 }

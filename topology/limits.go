@@ -67,7 +67,7 @@ func (e *Evaluator) checkAttachLimits(s *PodState, n *nodeState) {
 		c := counts[driver]
 		n.attach = append(n.attach, *c)
 		if c.added > 0 && c.used+c.added > c.limit {
-			n.reasons.add(ErrReasonMaxVolumeCountExceeded, driver,
+			n.reasons.add(CodeMaxVolumeCountExceeded, ErrReasonMaxVolumeCountExceeded, driver,
 				fmt.Sprintf("driver %s: %d attached + %d new > limit %d", driver, c.used, c.added, c.limit), false)
 		}
 	}

@@ -59,7 +59,7 @@ func hasTopologyLabels(node *corev1.Node) bool {
 func (e *Evaluator) checkBound(s *PodState, n *nodeState) {
 	for _, b := range s.bound {
 		if b.pv == nil {
-			n.reasons.add(ErrReasonPVNotExist, b.pvc.Spec.VolumeName, "", true)
+			n.reasons.add(CodePVNotExist, ErrReasonPVNotExist, b.pvc.Spec.VolumeName, "", true)
 			continue
 		}
 		// Like kube-scheduler, which stops at VolumeBinding's node affinity
@@ -71,7 +71,7 @@ func (e *Evaluator) checkBound(s *PodState, n *nodeState) {
 				if err != nil {
 					detail = fmt.Sprintf("PersistentVolume %s: invalid node affinity: %v", b.pv.Name, err)
 				}
-				n.reasons.add(ErrReasonNodeConflict, b.pv.Name, detail, true)
+				n.reasons.add(CodeNodeConflict, ErrReasonNodeConflict, b.pv.Name, detail, true)
 			}
 		} else if len(b.zones) > 0 && hasTopologyLabels(n.node) {
 			for _, z := range b.zones {
@@ -80,14 +80,14 @@ func (e *Evaluator) checkBound(s *PodState, n *nodeState) {
 					v, ok = n.node.Labels[gaLabel(z.key)]
 				}
 				if !ok || !z.values.Has(v) {
-					n.reasons.add(ErrReasonVolumeZoneConflict, b.pv.Name,
+					n.reasons.add(CodeVolumeZoneConflict, ErrReasonVolumeZoneConflict, b.pv.Name,
 						fmt.Sprintf("PersistentVolume %s: %s in %v, node has %q", b.pv.Name, z.key, sets.List(z.values), v), true)
 					break
 				}
 			}
 		}
 		if e.opts.ReadWriteOnceGuard && b.exclusive && len(b.inUseOn) > 0 && !b.inUseOn[n.node.Name] {
-			n.reasons.add(ErrReasonReadWriteOnceConflict, b.name,
+			n.reasons.add(CodeReadWriteOnceConflict, ErrReasonReadWriteOnceConflict, b.name,
 				fmt.Sprintf("claim %s: ReadWriteOnce volume %s is in use on node(s) %s", b.name, b.pv.Name, strings.Join(sets.List(sets.KeySet(b.inUseOn)), ", ")), true)
 		}
 		if b.driver != "" {

@@ -70,8 +70,34 @@ func ephemeralClaimPending(name string) string {
 	return fmt.Sprintf("waiting for ephemeral volume controller to create the persistentvolumeclaim %q", name)
 }
 
+// Code names a rule's failure in a stable, low-cardinality form, for metrics
+// and machine-readable output.
+type Code string
+
+// Failure codes, one per reason.
+const (
+	CodeClaimNotFound            Code = "ClaimNotFound"
+	CodeClaimBeingDeleted        Code = "ClaimBeingDeleted"
+	CodeClaimLost                Code = "ClaimLost"
+	CodeEphemeralClaimPending    Code = "EphemeralClaimPending"
+	CodeEphemeralClaimNotOwned   Code = "EphemeralClaimNotOwned"
+	CodeUnboundImmediate         Code = "UnboundImmediateClaim"
+	CodePVNotExist               Code = "PVNotExist"
+	CodeNodeConflict             Code = "NodeAffinityConflict"
+	CodeVolumeZoneConflict       Code = "VolumeZoneConflict"
+	CodeBindConflict             Code = "BindConflict"
+	CodeMissingTopologyLabels    Code = "MissingTopologyLabels"
+	CodeNotEnoughSpace           Code = "NotEnoughSpace"
+	CodeCSIDriverNotInstalled    Code = "CSIDriverNotInstalled"
+	CodeMaxVolumeCountExceeded   Code = "MaxVolumeCountExceeded"
+	CodeReadWriteOncePodConflict Code = "ReadWriteOncePodConflict"
+	CodeReadWriteOnceConflict    Code = "ReadWriteOnceConflict"
+)
+
 // Reason is one cause for which a pod's volumes do not fit a node.
 type Reason struct {
+	// Code identifies the rule that failed.
+	Code Code
 	// Message is the fixed text, identical for every node that fails the
 	// same way (for example ErrReasonNodeConflict).
 	Message string
@@ -101,10 +127,10 @@ type Reasons []Reason
 
 // add records a reason, merging subjects and details into an existing entry
 // with the same message.
-func (rs *Reasons) add(message, subject, detail string, unresolvable bool) {
+func (rs *Reasons) add(code Code, message, subject, detail string, unresolvable bool) {
 	i := slices.IndexFunc(*rs, func(r Reason) bool { return r.Message == message })
 	if i < 0 {
-		*rs = append(*rs, Reason{Message: message, Unresolvable: unresolvable})
+		*rs = append(*rs, Reason{Code: code, Message: message, Unresolvable: unresolvable})
 		i = len(*rs) - 1
 	}
 	r := &(*rs)[i]

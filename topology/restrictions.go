@@ -43,7 +43,7 @@ func (e *Evaluator) checkReadWriteOncePod(s *PodState, pvc *corev1.PersistentVol
 	for i, p := range holders {
 		names[i] = types.NamespacedName{Namespace: p.Namespace, Name: p.Name}.String()
 	}
-	s.PodReasons.add(ErrReasonReadWriteOncePodConflict, pvc.Name,
+	s.PodReasons.add(CodeReadWriteOncePodConflict, ErrReasonReadWriteOncePodConflict, pvc.Name,
 		fmt.Sprintf("claim %s is used by %s", pvc.Name, strings.Join(names, ", ")), false)
 }
 

@@ -1,0 +1,151 @@
+package extender
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gorilla/mux"
+	"k8s.io/klog/v2"
+	extenderv1 "k8s.io/kube-scheduler/extender/v1"
+
+	"github.com/volplace/volplace/topology"
+)
+
+// Paths of the extender verbs, relative to kube-scheduler's urlPrefix.
+const (
+	FilterPath     = "/filter"
+	PrioritizePath = "/prioritize"
+)
+
+// DefaultMaxBodyBytes caps a request body: enough for full Node objects of a
+// few thousand nodes.
+const DefaultMaxBodyBytes = 64 << 20
+
+// Options configure the handler.
+type Options struct {
+	// MaxBodyBytes caps a request body; larger requests get HTTP 413.
+	MaxBodyBytes int64
+	// Ready reports whether the snapshot has synced; until then requests
+	// get an answer with Error set. Nil means always ready.
+	Ready func() bool
+}
+
+type server struct {
+	ev   *topology.Evaluator
+	opts Options
+}
+
+// NewHandler returns the extender's HTTP handler over an evaluator.
+func NewHandler(ev *topology.Evaluator, opts Options) (http.Handler, error) {
+	if ev == nil {
+		return nil, errors.New("extender: evaluator is required")
+	}
+	if opts.MaxBodyBytes <= 0 {
+		return nil, fmt.Errorf("extender: MaxBodyBytes must be positive, not %d", opts.MaxBodyBytes)
+	}
+	RegisterMetrics()
+	s := &server{ev: ev, opts: opts}
+	r := mux.NewRouter()
+	r.Handle(FilterPath, s.instrument("filter", s.filter)).Methods(http.MethodPost)
+	r.Handle(PrioritizePath, s.instrument("prioritize", s.prioritize)).Methods(http.MethodPost)
+	return r, nil
+}
+
+// statusRecorder remembers the status code written.
+type statusRecorder struct {
+	http.ResponseWriter
+	code int
+}
+
+func (w *statusRecorder) WriteHeader(code int) {
+	w.code = code
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (s *server) instrument(verb string, h http.HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w, code: http.StatusOK}
+		h(rec, r)
+		requestDuration.WithLabelValues(verb).Observe(time.Since(start).Seconds())
+		requestsTotal.WithLabelValues(verb, strconv.Itoa(rec.code)).Inc()
+	})
+}
+
+// decode reads ExtenderArgs, answering 400 or 413 itself on failure.
+func (s *server) decode(w http.ResponseWriter, r *http.Request) (*extenderv1.ExtenderArgs, bool) {
+	body := http.MaxBytesReader(w, r.Body, s.opts.MaxBodyBytes)
+	var args extenderv1.ExtenderArgs
+	if err := json.NewDecoder(body).Decode(&args); err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			http.Error(w, fmt.Sprintf("request body larger than %d bytes", tooLarge.Limit), http.StatusRequestEntityTooLarge)
+			return nil, false
+		}
+		http.Error(w, fmt.Sprintf("decoding ExtenderArgs: %v", err), http.StatusBadRequest)
+		return nil, false
+	}
+	switch {
+	case args.Pod == nil:
+		http.Error(w, "ExtenderArgs.Pod is required", http.StatusBadRequest)
+		return nil, false
+	case args.NodeNames == nil && args.Nodes == nil:
+		http.Error(w, "ExtenderArgs.NodeNames or ExtenderArgs.Nodes is required", http.StatusBadRequest)
+		return nil, false
+	}
+	return &args, true
+}
+
+func (s *server) ready() bool { return s.opts.Ready == nil || s.opts.Ready() }
+
+func (s *server) filter(w http.ResponseWriter, r *http.Request) {
+	args, ok := s.decode(w, r)
+	if !ok {
+		return
+	}
+	logger := klog.FromContext(r.Context())
+	if !s.ready() {
+		writeJSON(w, &extenderv1.ExtenderFilterResult{Error: "volplace: cache not synced yet"})
+		return
+	}
+	out := filter(s.ev, args)
+	for code, n := range out.rejected {
+		filteredNodesTotal.WithLabelValues(string(code)).Add(float64(n))
+	}
+	if logger.V(4).Enabled() {
+		logger.V(4).Info("Filtered nodes", "pod", klog.KObj(args.Pod),
+			"failed", len(out.result.FailedNodes), "unresolvable", len(out.result.FailedAndUnresolvableNodes))
+	}
+	if logger.V(5).Enabled() {
+		for node, reasons := range out.details {
+			for _, reason := range reasons {
+				logger.V(5).Info("Node rejected", "pod", klog.KObj(args.Pod), "node", klog.KRef("", node),
+					"reason", reason.String(), "details", reason.Detail, "unresolvable", reason.Unresolvable)
+			}
+		}
+	}
+	writeJSON(w, out.result)
+}
+
+func (s *server) prioritize(w http.ResponseWriter, r *http.Request) {
+	args, ok := s.decode(w, r)
+	if !ok {
+		return
+	}
+	if !s.ready() {
+		http.Error(w, "volplace: cache not synced yet", http.StatusServiceUnavailable)
+		return
+	}
+	list := prioritize(s.ev, args)
+	klog.FromContext(r.Context()).V(4).Info("Prioritized nodes", "pod", klog.KObj(args.Pod), "nodes", len(list))
+	writeJSON(w, &list)
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(v)
+}
