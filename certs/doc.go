@@ -1,3 +1,4 @@
-// Package certs will generate, serve and rotate the TLS certificates of
-// volplace's servers.
+// Package certs serves TLS for volplace's listeners: serving certificates
+// are always read through controller-runtime's certwatcher, so a rotated
+// certificate is picked up without a restart.
 package certs

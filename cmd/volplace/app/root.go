@@ -26,6 +26,6 @@ extender), checks and defaults PersistentVolumeClaims, StorageClasses and Pods
 	fs := cmd.PersistentFlags()
 	logsapi.AddFlags(logging, fs)
 	verflag.AddFlags(fs)
-	cmd.AddCommand(newSimulateCommand())
+	cmd.AddCommand(newSimulateCommand(), newServeCommand())
 	return cmd
 }

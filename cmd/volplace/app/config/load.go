@@ -1,0 +1,81 @@
+package config
+
+import (
+	"fmt"
+	"os"
+
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	"sigs.k8s.io/yaml"
+
+	"github.com/volplace/volplace/topology"
+)
+
+// MaxWeight bounds a score weight.
+const MaxWeight = 100
+
+// Default returns the configuration used without a file.
+func Default() *Configuration {
+	return &Configuration{APIVersion: APIVersion, Kind: Kind}
+}
+
+// LoadFile reads and validates a configuration file.
+func LoadFile(path string) (*Configuration, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading configuration: %w", err)
+	}
+	c, err := Parse(data)
+	if err != nil {
+		return nil, fmt.Errorf("configuration %s: %w", path, err)
+	}
+	return c, nil
+}
+
+// Parse decodes YAML or JSON strictly (unknown fields are errors) and
+// validates the result.
+func Parse(data []byte) (*Configuration, error) {
+	c := &Configuration{}
+	if err := yaml.UnmarshalStrict(data, c); err != nil {
+		return nil, err
+	}
+	if errs := Validate(c); len(errs) > 0 {
+		return nil, errs.ToAggregate()
+	}
+	return c, nil
+}
+
+// Validate checks a configuration, naming each wrong field by its path.
+func Validate(c *Configuration) field.ErrorList {
+	var errs field.ErrorList
+	if c.APIVersion != APIVersion {
+		errs = append(errs, field.NotSupported(field.NewPath("apiVersion"), c.APIVersion, []string{APIVersion}))
+	}
+	if c.Kind != Kind {
+		errs = append(errs, field.NotSupported(field.NewPath("kind"), c.Kind, []string{Kind}))
+	}
+	scoring := field.NewPath("scoring")
+	if w := c.Scoring.Weights; w != nil {
+		path := scoring.Child("weights")
+		for _, f := range []struct {
+			name  string
+			value *int64
+		}{{"locality", w.Locality}, {"capacity", w.Capacity}, {"attachHeadroom", w.AttachHeadroom}} {
+			if f.value != nil && (*f.value < 0 || *f.value > MaxWeight) {
+				errs = append(errs, field.Invalid(path.Child(f.name), *f.value, fmt.Sprintf("must be between 0 and %d", MaxWeight)))
+			}
+		}
+	}
+	shape := scoring.Child("capacityShape")
+	for i, p := range c.Scoring.CapacityShape {
+		if p.Utilization < 0 || p.Utilization > 100 {
+			errs = append(errs, field.Invalid(shape.Index(i).Child("utilization"), p.Utilization, "must be between 0 and 100"))
+		}
+		if p.Score < 0 || p.Score > topology.MaxScore {
+			errs = append(errs, field.Invalid(shape.Index(i).Child("score"), p.Score, fmt.Sprintf("must be between 0 and %d", topology.MaxScore)))
+		}
+		if i > 0 && p.Utilization <= c.Scoring.CapacityShape[i-1].Utilization {
+			errs = append(errs, field.Invalid(shape.Index(i).Child("utilization"), p.Utilization, "must be greater than the previous point's"))
+		}
+	}
+	return errs
+}

@@ -1,0 +1,72 @@
+package config
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/volplace/volplace/topology"
+)
+
+func TestParse(t *testing.T) {
+	header := "apiVersion: config.volplace.io/v1alpha1\nkind: VolplaceConfiguration\n"
+	defaults := topology.DefaultOptions()
+	tests := []struct {
+		name    string
+		input   string
+		want    *topology.Options
+		wantErr string
+	}{
+		{name: "empty configuration keeps defaults", input: header, want: &defaults},
+		{
+			name:  "rules and scoring",
+			input: header + "rules: {requireCSIDriver: false, readWriteOnceGuard: false}\nscoring:\n  weights: {locality: 5, capacity: 0}\n  capacityShape: [{utilization: 0, score: 0}, {utilization: 100, score: 10}]\n",
+			want: &topology.Options{
+				Weights:       topology.Weights{Locality: 5, Capacity: 0, AttachHeadroom: 1},
+				CapacityShape: []topology.ShapePoint{{Utilization: 0, Score: 0}, {Utilization: 100, Score: 10}},
+			},
+		},
+		{
+			name:    "wrong apiVersion and kind",
+			input:   "apiVersion: v1\nkind: ConfigMap\n",
+			wantErr: `[apiVersion: Unsupported value: "v1": supported values: "config.volplace.io/v1alpha1", kind: Unsupported value: "ConfigMap": supported values: "VolplaceConfiguration"]`,
+		},
+		{
+			name:    "unknown field",
+			input:   header + "rules: {requireCSI: true}\n",
+			wantErr: `error unmarshaling JSON: while decoding JSON: json: unknown field "requireCSI"`,
+		},
+		{
+			name:    "negative weight",
+			input:   header + "scoring: {weights: {capacity: -1}}\n",
+			wantErr: "scoring.weights.capacity: Invalid value: -1: must be between 0 and 100",
+		},
+		{
+			name:    "shape out of range and unsorted",
+			input:   header + "scoring:\n  capacityShape: [{utilization: 50, score: 11}, {utilization: 50, score: 0}, {utilization: 101, score: 0}]\n",
+			wantErr: "[scoring.capacityShape[0].score: Invalid value: 11: must be between 0 and 10, scoring.capacityShape[1].utilization: Invalid value: 50: must be greater than the previous point's, scoring.capacityShape[2].utilization: Invalid value: 101: must be between 0 and 100]",
+		},
+		{
+			name:    "not YAML",
+			input:   "{",
+			wantErr: "error converting YAML to JSON: yaml: line 1: did not find expected node content",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Parse([]byte(tt.input))
+			if tt.wantErr != "" {
+				if err == nil || err.Error() != tt.wantErr {
+					t.Fatalf("Parse() error = %v, want %s", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Parse() = %v", err)
+			}
+			if diff := cmp.Diff(*tt.want, c.TopologyOptions()); diff != "" {
+				t.Errorf("TopologyOptions() (-want,+got):\n%s", diff)
+			}
+		})
+	}
+}

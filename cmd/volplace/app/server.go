@@ -1,0 +1,246 @@
+package app
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/sync/errgroup"
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/client-go/informers"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/tools/clientcmd"
+	"k8s.io/component-base/metrics/legacyregistry"
+	"k8s.io/klog/v2"
+	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
+
+	"github.com/volplace/volplace/certs"
+	"github.com/volplace/volplace/cmd/volplace/app/config"
+	"github.com/volplace/volplace/cmd/volplace/app/options"
+	"github.com/volplace/volplace/extender"
+	"github.com/volplace/volplace/topology"
+)
+
+// HTTP server limits shared by every listener: a slow or hostile client
+// cannot hold a connection or fill memory.
+const (
+	readHeaderTimeout = 5 * time.Second
+	readTimeout       = 30 * time.Second
+	writeTimeout      = 30 * time.Second
+	idleTimeout       = 90 * time.Second
+	maxHeaderBytes    = 64 << 10
+	shutdownTimeout   = 10 * time.Second
+)
+
+func newServeCommand() *cobra.Command {
+	o := options.NewServeOptions()
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Serve the scheduler extender (and health and metrics) from informer caches",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := errors.Join(o.Validate()...); err != nil {
+				return err
+			}
+			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
+			defer stop()
+			ctx = klog.NewContext(ctx, klog.Background())
+			cfg, err := restConfig(o.Kubeconfig)
+			if err != nil {
+				return err
+			}
+			s, err := NewServer(ctx, o, cfg)
+			if err != nil {
+				return err
+			}
+			return s.Run(ctx)
+		},
+	}
+	o.AddFlags(cmd.Flags())
+	return cmd
+}
+
+func restConfig(kubeconfig string) (*rest.Config, error) {
+	cfg, err := clientcmd.BuildConfigFromFlags("", kubeconfig)
+	if err != nil {
+		return nil, fmt.Errorf("loading kubeconfig: %w", err)
+	}
+	cfg.UserAgent = "volplace"
+	return cfg, nil
+}
+
+// Server is a running `volplace serve`: informers, the extender and the
+// health server. Create it with NewServer, then call Run.
+type Server struct {
+	factory  informers.SharedInformerFactory
+	snapshot *topology.InformerSnapshot
+
+	extender, health net.Listener
+	extenderServer   *http.Server
+	healthServer     *http.Server
+	runnables        []func(context.Context) error
+}
+
+// NewServer loads the configuration, registers the informers and opens the
+// listeners, so that their addresses are known before Run.
+func NewServer(ctx context.Context, o *options.ServeOptions, cfg *rest.Config) (*Server, error) {
+	ctrllog.SetLogger(klog.FromContext(ctx))
+	conf := config.Default()
+	if o.ConfigFile != "" {
+		var err error
+		if conf, err = config.LoadFile(o.ConfigFile); err != nil {
+			return nil, err
+		}
+	}
+	client, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("creating client: %w", err)
+	}
+	s := &Server{factory: informers.NewSharedInformerFactoryWithOptions(client, 0, informers.WithTransform(dropManagedFields))}
+	if s.snapshot, err = topology.NewInformerSnapshot(s.factory); err != nil {
+		return nil, err
+	}
+	ev := topology.NewEvaluator(s.snapshot, conf.TopologyOptions())
+	baseContext := func(net.Listener) context.Context { return ctx }
+
+	if o.ExtenderBindAddress != "" {
+		handler, err := extender.NewHandler(ev, extender.Options{MaxBodyBytes: o.ExtenderMaxBodyBytes, Ready: s.snapshot.HasSynced})
+		if err != nil {
+			return nil, err
+		}
+		s.extenderServer = newHTTPServer(handler, baseContext)
+		if o.ExtenderTLSCertFile != "" {
+			tlsConfig, watcher, err := certs.ServingConfig(o.ExtenderTLSCertFile, o.ExtenderTLSKeyFile, o.ExtenderClientCAFile)
+			if err != nil {
+				return nil, fmt.Errorf("extender TLS: %w", err)
+			}
+			s.extenderServer.TLSConfig = tlsConfig
+			s.runnables = append(s.runnables, watcher.Start)
+		}
+		if s.extender, err = listen(o.ExtenderBindAddress, s.extenderServer.TLSConfig); err != nil {
+			return nil, err
+		}
+	}
+	if o.HealthBindAddress != "" {
+		s.healthServer = newHTTPServer(s.healthHandler(), baseContext)
+		if s.health, err = listen(o.HealthBindAddress, nil); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+func newHTTPServer(h http.Handler, base func(net.Listener) context.Context) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+		BaseContext:       base,
+	}
+}
+
+func listen(addr string, tlsConfig *tls.Config) (net.Listener, error) {
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listening on %s: %w", addr, err)
+	}
+	if tlsConfig != nil {
+		l = tls.NewListener(l, tlsConfig)
+	}
+	return l, nil
+}
+
+// dropManagedFields trims what volplace never reads from cached objects.
+func dropManagedFields(obj any) (any, error) {
+	if m, err := meta.Accessor(obj); err == nil {
+		m.SetManagedFields(nil)
+	}
+	return obj, nil
+}
+
+// ExtenderAddr returns the extender's listening address, or "" when disabled.
+func (s *Server) ExtenderAddr() string { return addr(s.extender) }
+
+// HealthAddr returns the health server's listening address, or "" when
+// disabled.
+func (s *Server) HealthAddr() string { return addr(s.health) }
+
+func addr(l net.Listener) string {
+	if l == nil {
+		return ""
+	}
+	return l.Addr().String()
+}
+
+// Snapshot returns the informer-backed snapshot.
+func (s *Server) Snapshot() *topology.InformerSnapshot { return s.snapshot }
+
+func (s *Server) healthHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok")) })
+	mux.HandleFunc("/readyz", func(w http.ResponseWriter, _ *http.Request) {
+		if !s.snapshot.HasSynced() {
+			http.Error(w, "informer caches not synced", http.StatusServiceUnavailable)
+			return
+		}
+		_, _ = w.Write([]byte("ok"))
+	})
+	mux.Handle("/metrics", legacyregistry.Handler())
+	return mux
+}
+
+// Run starts the informers and serves until ctx ends, then shuts the
+// servers down gracefully.
+func (s *Server) Run(ctx context.Context) error {
+	logger := klog.FromContext(ctx)
+	g, ctx := errgroup.WithContext(ctx)
+	s.factory.Start(ctx.Done())
+	g.Go(func() error {
+		defer s.factory.Shutdown()
+		if !cache.WaitForCacheSync(ctx.Done(), s.snapshot.Synced()...) {
+			return nil
+		}
+		logger.Info("Informer caches synced")
+		<-ctx.Done()
+		return nil
+	})
+	for _, run := range s.runnables {
+		g.Go(func() error { return run(ctx) })
+	}
+	for _, srv := range []struct {
+		name string
+		srv  *http.Server
+		l    net.Listener
+	}{{"extender", s.extenderServer, s.extender}, {"health", s.healthServer, s.health}} {
+		if srv.l == nil {
+			continue
+		}
+		g.Go(func() error {
+			logger.Info("Serving", "server", srv.name, "address", srv.l.Addr().String(), "tls", srv.srv.TLSConfig != nil)
+			if err := srv.srv.Serve(srv.l); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				return fmt.Errorf("%s server: %w", srv.name, err)
+			}
+			return nil
+		})
+		g.Go(func() error {
+			<-ctx.Done()
+			shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
+			defer cancel()
+			return srv.srv.Shutdown(shutdownCtx)
+		})
+	}
+	return g.Wait()
+}
+
