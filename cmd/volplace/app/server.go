@@ -243,4 +243,3 @@ func (s *Server) Run(ctx context.Context) error {
 	}
 	return g.Wait()
 }
-
