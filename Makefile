@@ -14,8 +14,16 @@ build: ## Build bin/volplace.
 	$(GO) build -o bin/volplace ./cmd/volplace
 
 .PHONY: test
-test: ## Run every test with the race detector.
-	$(GO) test -race -count=1 ./...
+test: ## Run unit and end-to-end tests with the race detector (builds the test control plane on first use).
+	KUBEBUILDER_ASSETS="$$(hack/control-plane.sh)" VOLPLACE_E2E_REQUIRED=1 $(GO) test -race -count=1 ./...
+
+.PHONY: test-unit
+test-unit: ## Run the tests that need no control plane.
+	$(GO) test -race -count=1 $$($(GO) list ./... | grep -v /test/)
+
+.PHONY: control-plane
+control-plane: ## Build (once) and print the test control plane's bin dir, for KUBEBUILDER_ASSETS.
+	@hack/control-plane.sh
 
 .PHONY: lint
 lint: $(GOLANGCI_LINT) ## Run go vet and golangci-lint.

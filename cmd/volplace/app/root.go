@@ -2,6 +2,10 @@
 package app
 
 import (
+	"os"
+	"path/filepath"
+	"strings"
+
 	"github.com/spf13/cobra"
 	logsapi "k8s.io/component-base/logs/api/v1"
 	"k8s.io/component-base/version/verflag"
@@ -10,8 +14,12 @@ import (
 // NewCommand returns the volplace root command with its subcommands.
 func NewCommand() *cobra.Command {
 	logging := logsapi.NewLoggingConfiguration()
+	use := "volplace"
+	if strings.HasPrefix(filepath.Base(os.Args[0]), "kubectl-") {
+		use = "kubectl volplace" // installed as a kubectl plugin
+	}
 	cmd := &cobra.Command{
-		Use:   "volplace",
+		Use:   use,
 		Short: "Storage-aware placement and admission for Kubernetes",
 		Long: `volplace filters and scores nodes for pods by their volumes (a kube-scheduler
 extender), checks and defaults PersistentVolumeClaims, StorageClasses and Pods
@@ -26,6 +34,6 @@ extender), checks and defaults PersistentVolumeClaims, StorageClasses and Pods
 	fs := cmd.PersistentFlags()
 	logsapi.AddFlags(logging, fs)
 	verflag.AddFlags(fs)
-	cmd.AddCommand(newSimulateCommand(), newServeCommand())
+	cmd.AddCommand(newSimulateCommand(), newServeCommand(), newExplainCommand())
 	return cmd
 }
