@@ -35,11 +35,10 @@ func ServingConfig(certFile, keyFile, clientCAFile string) (*tls.Config, *certwa
 		return nil, nil, fmt.Errorf("loading serving certificate: %w", err)
 	}
 	cfg := &tls.Config{
-		MinVersion:     tls.VersionTLS12,
-		CipherSuites:   cipherSuites,
 		GetCertificate: watcher.GetCertificate,
 		NextProtos:     []string{"h2", "http/1.1"},
 	}
+	HardenTLS(cfg)
 	if clientCAFile != "" {
 		pem, err := os.ReadFile(clientCAFile)
 		if err != nil {
@@ -53,4 +52,11 @@ func ServingConfig(certFile, keyFile, clientCAFile string) (*tls.Config, *certwa
 		cfg.ClientAuth = tls.RequireAndVerifyClientCert
 	}
 	return cfg, watcher, nil
+}
+
+// HardenTLS sets the minimum version and cipher suites volplace accepts on
+// a server configuration.
+func HardenTLS(cfg *tls.Config) {
+	cfg.MinVersion = tls.VersionTLS12
+	cfg.CipherSuites = cipherSuites
 }

@@ -1,0 +1,99 @@
+package webhook
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/component-helpers/storage/ephemeral"
+	"k8s.io/klog/v2"
+	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
+)
+
+// maxNamedPods bounds the pods a denial names.
+const maxNamedPods = 10
+
+// usesClaim reports whether a pod references a claim, directly or as a
+// generic ephemeral volume.
+func usesClaim(pod *corev1.Pod, claim string) bool {
+	for i := range pod.Spec.Volumes {
+		vol := &pod.Spec.Volumes[i]
+		switch {
+		case vol.PersistentVolumeClaim != nil && vol.PersistentVolumeClaim.ClaimName == claim:
+			return true
+		case vol.Ephemeral != nil && ephemeral.VolumeClaimName(pod, vol) == claim:
+			return true
+		}
+	}
+	return false
+}
+
+// users filters the pods that hold the claim: they reference it and have
+// not finished (unless finished pods count).
+func (v *pvcValidator) users(pods []*corev1.Pod, claim string) []*corev1.Pod {
+	var out []*corev1.Pod
+	for _, p := range pods {
+		finished := p.Status.Phase == corev1.PodSucceeded || p.Status.Phase == corev1.PodFailed
+		if usesClaim(p, claim) && (!finished || v.opts.CountFinishedPods) {
+			out = append(out, p)
+		}
+	}
+	slices.SortFunc(out, func(a, b *corev1.Pod) int { return strings.Compare(a.Name, b.Name) })
+	return out
+}
+
+// ValidateDelete refuses to delete a claim that pods still use, naming them.
+// The cache answers first; only when it says "in use" does a live list of
+// the namespace's pods confirm it, since the cache may lag behind a pod's
+// deletion. kubernetes.io/pvc-protection stays the ground truth: this check
+// only turns a silent Terminating claim into an immediate explanation.
+func (v *pvcValidator) ValidateDelete(ctx context.Context, pvc *corev1.PersistentVolumeClaim) (admission.Warnings, error) {
+	if !v.opts.DeletionGuard {
+		return nil, nil
+	}
+	users := v.users(v.snap.PodsByClaim(pvc.Namespace, pvc.Name), pvc.Name)
+	if len(users) == 0 {
+		record(ruleDeletionGuard, decisionAllowed)
+		return nil, nil
+	}
+	if pvc.Annotations[AnnAllowDeleteInUse] == "true" {
+		record(ruleDeletionGuard, decisionWarned)
+		return admission.Warnings{fmt.Sprintf("%s; deleting anyway (annotation %s): the claim stays Terminating until they stop", inUseMessage(pvc, users), AnnAllowDeleteInUse)}, nil
+	}
+	if v.client != nil {
+		list, err := v.client.CoreV1().Pods(pvc.Namespace).List(ctx, metav1.ListOptions{})
+		if err != nil {
+			klog.FromContext(ctx).Error(err, "Confirming claim users with a live read failed; using the cache", "pvc", klog.KObj(pvc))
+		} else {
+			pods := make([]*corev1.Pod, len(list.Items))
+			for i := range list.Items {
+				pods[i] = &list.Items[i]
+			}
+			if users = v.users(pods, pvc.Name); len(users) == 0 {
+				record(ruleDeletionGuard, decisionAllowed)
+				return nil, nil
+			}
+		}
+	}
+	record(ruleDeletionGuard, decisionDenied)
+	return nil, fmt.Errorf("%s; delete them first, or annotate the claim %s=true", inUseMessage(pvc, users), AnnAllowDeleteInUse)
+}
+
+func inUseMessage(pvc *corev1.PersistentVolumeClaim, users []*corev1.Pod) string {
+	var parts []string
+	for i, p := range users {
+		if i == maxNamedPods {
+			parts = append(parts, fmt.Sprintf("and %d more", len(users)-maxNamedPods))
+			break
+		}
+		node := "node " + p.Spec.NodeName
+		if p.Spec.NodeName == "" {
+			node = "not scheduled"
+		}
+		parts = append(parts, fmt.Sprintf("%s/%s (%s)", p.Namespace, p.Name, node))
+	}
+	return fmt.Sprintf("persistentvolumeclaim %q is in use by pod(s) %s", pvc.Namespace+"/"+pvc.Name, strings.Join(parts, ", "))
+}
