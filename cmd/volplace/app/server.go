@@ -8,6 +8,8 @@ import (
 	"net"
 	"net/http"
 	"os/signal"
+	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -16,6 +18,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
+	corelisters "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/clientcmd"
@@ -28,6 +31,7 @@ import (
 	"github.com/volplace/volplace/cmd/volplace/app/options"
 	"github.com/volplace/volplace/extender"
 	"github.com/volplace/volplace/topology"
+	"github.com/volplace/volplace/webhook"
 )
 
 // HTTP server limits shared by every listener: a slow or hostile client
@@ -45,7 +49,7 @@ func newServeCommand() *cobra.Command {
 	o := options.NewServeOptions()
 	cmd := &cobra.Command{
 		Use:   "serve",
-		Short: "Serve the scheduler extender (and health and metrics) from informer caches",
+		Short: "Serve the scheduler extender, the admission webhooks, health and metrics from informer caches",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := errors.Join(o.Validate()...); err != nil {
@@ -84,10 +88,12 @@ type Server struct {
 	factory  informers.SharedInformerFactory
 	snapshot *topology.InformerSnapshot
 
-	extender, health net.Listener
-	extenderServer   *http.Server
-	healthServer     *http.Server
-	runnables        []func(context.Context) error
+	namespacesSynced cache.InformerSynced
+
+	extender, health, webhook    net.Listener
+	extenderServer, healthServer *http.Server
+	webhookServer                *http.Server
+	runnables                    []func(context.Context) error
 }
 
 // NewServer loads the configuration, registers the informers and opens the
@@ -109,6 +115,8 @@ func NewServer(ctx context.Context, o *options.ServeOptions, cfg *rest.Config) (
 	if s.snapshot, err = topology.NewInformerSnapshot(s.factory); err != nil {
 		return nil, err
 	}
+	namespaces := s.factory.Core().V1().Namespaces()
+	s.namespacesSynced = namespaces.Informer().HasSynced
 	ev := topology.NewEvaluator(s.snapshot, conf.TopologyOptions())
 	baseContext := func(net.Listener) context.Context { return ctx }
 
@@ -130,6 +138,11 @@ func NewServer(ctx context.Context, o *options.ServeOptions, cfg *rest.Config) (
 			return nil, err
 		}
 	}
+	if o.WebhookBindAddress != "" {
+		if err := s.setUpWebhooks(ctx, o, client, conf, namespaces.Lister(), baseContext); err != nil {
+			return nil, err
+		}
+	}
 	if o.HealthBindAddress != "" {
 		s.healthServer = newHTTPServer(s.healthHandler(), baseContext)
 		if s.health, err = listen(o.HealthBindAddress, nil); err != nil {
@@ -137,6 +150,44 @@ func NewServer(ctx context.Context, o *options.ServeOptions, cfg *rest.Config) (
 		}
 	}
 	return s, nil
+}
+
+// setUpWebhooks prepares the admission webhooks' HTTPS server, with
+// self-managed certificates when asked.
+func (s *Server) setUpWebhooks(ctx context.Context, o *options.ServeOptions, client kubernetes.Interface,
+	conf *config.Configuration, namespaces corelisters.NamespaceLister, base func(net.Listener) context.Context) error {
+	if o.SelfSignedCerts {
+		ns, name, _ := strings.Cut(o.SelfSignedSecret, "/")
+		opts := certs.DefaultSelfSignedOptions()
+		opts.Client = client
+		opts.SecretNamespace, opts.SecretName = ns, name
+		opts.DNSNames = o.WebhookDNSNames
+		opts.CertDir = o.CertDir
+		opts.MutatingWebhookConfiguration = o.MutatingWebhookConfiguration
+		opts.ValidatingWebhookConfiguration = o.ValidatingWebhookConfiguration
+		manager := certs.NewSelfSigned(opts)
+		if err := manager.Sync(ctx); err != nil {
+			return fmt.Errorf("self-signed certificates: %w", err)
+		}
+		s.runnables = append(s.runnables, manager.Start)
+	}
+	mux := http.NewServeMux()
+	deps := webhook.Deps{Snapshot: s.snapshot, Namespaces: namespaces, Client: client}
+	webhook.RegisterMetrics()
+	for path, hook := range webhook.Hooks(deps, conf.WebhookOptions()) {
+		mux.Handle(path, hook)
+	}
+	tlsConfig, watcher, err := certs.ServingConfig(filepath.Join(o.CertDir, "tls.crt"), filepath.Join(o.CertDir, "tls.key"), "")
+	if err != nil {
+		return fmt.Errorf("webhook TLS: %w", err)
+	}
+	s.runnables = append(s.runnables, watcher.Start)
+	s.webhookServer = newHTTPServer(mux, base)
+	s.webhookServer.TLSConfig = tlsConfig
+	if s.webhook, err = listen(o.WebhookBindAddress, tlsConfig); err != nil {
+		return err
+	}
+	return nil
 }
 
 func newHTTPServer(h http.Handler, base func(net.Listener) context.Context) *http.Server {
@@ -173,6 +224,9 @@ func dropManagedFields(obj any) (any, error) {
 // ExtenderAddr returns the extender's listening address, or "" when disabled.
 func (s *Server) ExtenderAddr() string { return addr(s.extender) }
 
+// WebhookAddr returns the webhooks' listening address, or "" when disabled.
+func (s *Server) WebhookAddr() string { return addr(s.webhook) }
+
 // HealthAddr returns the health server's listening address, or "" when
 // disabled.
 func (s *Server) HealthAddr() string { return addr(s.health) }
@@ -191,7 +245,7 @@ func (s *Server) healthHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok")) })
 	mux.HandleFunc("/readyz", func(w http.ResponseWriter, _ *http.Request) {
-		if !s.snapshot.HasSynced() {
+		if !s.snapshot.HasSynced() || !s.namespacesSynced() {
 			http.Error(w, "informer caches not synced", http.StatusServiceUnavailable)
 			return
 		}
@@ -209,7 +263,7 @@ func (s *Server) Run(ctx context.Context) error {
 	s.factory.Start(ctx.Done())
 	g.Go(func() error {
 		defer s.factory.Shutdown()
-		if !cache.WaitForCacheSync(ctx.Done(), s.snapshot.Synced()...) {
+		if !cache.WaitForCacheSync(ctx.Done(), append(s.snapshot.Synced(), s.namespacesSynced)...) {
 			return nil
 		}
 		logger.Info("Informer caches synced")
@@ -223,7 +277,7 @@ func (s *Server) Run(ctx context.Context) error {
 		name string
 		srv  *http.Server
 		l    net.Listener
-	}{{"extender", s.extenderServer, s.extender}, {"health", s.healthServer, s.health}} {
+	}{{"extender", s.extenderServer, s.extender}, {"webhook", s.webhookServer, s.webhook}, {"health", s.healthServer, s.health}} {
 		if srv.l == nil {
 			continue
 		}

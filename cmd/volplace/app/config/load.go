@@ -2,7 +2,9 @@ package config
 
 import (
 	"fmt"
+	"maps"
 	"os"
+	"slices"
 
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"sigs.k8s.io/yaml"
@@ -75,6 +77,48 @@ func Validate(c *Configuration) field.ErrorList {
 		}
 		if i > 0 && p.Utilization <= c.Scoring.CapacityShape[i-1].Utilization {
 			errs = append(errs, field.Invalid(shape.Index(i).Child("utilization"), p.Utilization, "must be greater than the previous point's"))
+		}
+	}
+	return append(errs, validateWebhook(&c.Webhook, field.NewPath("webhook"))...)
+}
+
+var (
+	knownModes   = []string{"ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOncePod"}
+	bindingModes = []string{"Immediate", "WaitForFirstConsumer"}
+)
+
+func validateWebhook(w *Webhook, path *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	if p := w.DefaultStorageClassPolicy; p != "" && p != "newest" && p != "reject" {
+		errs = append(errs, field.NotSupported(path.Child("defaultStorageClassPolicy"), p, []string{"newest", "reject"}))
+	}
+	seen := map[string]bool{}
+	for i, p := range w.AccessModes {
+		pp := path.Child("accessModes").Index(i)
+		switch {
+		case p.Provisioner == "":
+			errs = append(errs, field.Required(pp.Child("provisioner"), "name the provisioner"))
+		case seen[p.Provisioner]:
+			errs = append(errs, field.Duplicate(pp.Child("provisioner"), p.Provisioner))
+		}
+		seen[p.Provisioner] = true
+		if len(p.Filesystem) == 0 {
+			errs = append(errs, field.Required(pp.Child("filesystem"), "list at least one access mode"))
+		}
+		for _, list := range []struct {
+			name  string
+			modes []string
+		}{{"filesystem", p.Filesystem}, {"block", p.Block}} {
+			for j, m := range list.modes {
+				if !slices.Contains(knownModes, m) {
+					errs = append(errs, field.NotSupported(pp.Child(list.name).Index(j), m, knownModes))
+				}
+			}
+		}
+	}
+	for _, p := range slices.Sorted(maps.Keys(w.BindingModes)) {
+		if m := w.BindingModes[p]; !slices.Contains(bindingModes, m) {
+			errs = append(errs, field.NotSupported(path.Child("bindingModes").Key(p), m, bindingModes))
 		}
 	}
 	return errs

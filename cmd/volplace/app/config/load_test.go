@@ -4,9 +4,70 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	corev1 "k8s.io/api/core/v1"
+	storagev1 "k8s.io/api/storage/v1"
 
 	"github.com/volplace/volplace/topology"
+	"github.com/volplace/volplace/webhook"
 )
+
+func TestParseWebhook(t *testing.T) {
+	header := "apiVersion: config.volplace.io/v1alpha1\nkind: VolplaceConfiguration\n"
+	tests := []struct {
+		name    string
+		input   string
+		want    webhook.Options
+		wantErr string
+	}{
+		{name: "defaults", input: header, want: webhook.DefaultOptions()},
+		{
+			name: "every policy",
+			input: header + `webhook:
+  defaultStorageClassPolicy: reject
+  enforceAccessModes: false
+  accessModes:
+  - {provisioner: csi.example.com, filesystem: [ReadWriteOnce], block: [ReadWriteOnce, ReadWriteMany]}
+  deletionGuard: {enabled: false, countFinishedPods: true}
+  bindingModes: {nfs.csi.k8s.io: Immediate}
+  topologyWaitForFirstConsumer: false
+  rewriteNodeName: false
+  extenderResource: true
+`,
+			want: webhook.Options{
+				DefaultClassPolicy: webhook.PolicyReject,
+				Capabilities: map[string]webhook.Capabilities{"csi.example.com": {
+					Filesystem: []corev1.PersistentVolumeAccessMode{corev1.ReadWriteOnce},
+					Block:      []corev1.PersistentVolumeAccessMode{corev1.ReadWriteOnce, corev1.ReadWriteMany},
+				}},
+				CountFinishedPods: true,
+				BindingModes:      map[string]storagev1.VolumeBindingMode{"nfs.csi.k8s.io": storagev1.VolumeBindingImmediate},
+				ExtenderResource:  true,
+			},
+		},
+		{
+			name:    "bad values name their fields",
+			input:   header + "webhook:\n  defaultStorageClassPolicy: oldest\n  accessModes: [{provisioner: x, filesystem: [RWX]}, {provisioner: x}]\n  bindingModes: {x: Lazy}\n",
+			wantErr: `[webhook.defaultStorageClassPolicy: Unsupported value: "oldest": supported values: "newest", "reject", webhook.accessModes[0].filesystem[0]: Unsupported value: "RWX": supported values: "ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOncePod", webhook.accessModes[1].provisioner: Duplicate value: "x", webhook.accessModes[1].filesystem: Required value: list at least one access mode, webhook.bindingModes[x]: Unsupported value: "Lazy": supported values: "Immediate", "WaitForFirstConsumer"]`,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Parse([]byte(tt.input))
+			if tt.wantErr != "" {
+				if err == nil || err.Error() != tt.wantErr {
+					t.Fatalf("Parse() error = %v\nwant %s", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Parse() = %v", err)
+			}
+			if diff := cmp.Diff(tt.want, c.WebhookOptions()); diff != "" {
+				t.Errorf("WebhookOptions() (-want,+got):\n%s", diff)
+			}
+		})
+	}
+}
 
 func TestParse(t *testing.T) {
 	header := "apiVersion: config.volplace.io/v1alpha1\nkind: VolplaceConfiguration\n"

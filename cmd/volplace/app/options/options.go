@@ -4,6 +4,7 @@ package options
 import (
 	"fmt"
 	"net"
+	"strings"
 
 	"github.com/spf13/pflag"
 
@@ -22,6 +23,15 @@ type ServeOptions struct {
 	ExtenderMaxBodyBytes int64
 
 	HealthBindAddress string
+
+	WebhookBindAddress string
+	CertDir            string
+
+	SelfSignedCerts                bool
+	SelfSignedSecret               string
+	WebhookDNSNames                []string
+	MutatingWebhookConfiguration   string
+	ValidatingWebhookConfiguration string
 }
 
 // NewServeOptions returns the defaults.
@@ -30,6 +40,13 @@ func NewServeOptions() *ServeOptions {
 		ExtenderBindAddress:  ":8888",
 		ExtenderMaxBodyBytes: extender.DefaultMaxBodyBytes,
 		HealthBindAddress:    ":8080",
+
+		WebhookBindAddress:             ":9443",
+		CertDir:                        "/var/run/volplace/certs",
+		SelfSignedSecret:               "volplace-system/volplace-certs",
+		WebhookDNSNames:                []string{"volplace.volplace-system.svc", "volplace.volplace-system.svc.cluster.local"},
+		MutatingWebhookConfiguration:   "volplace",
+		ValidatingWebhookConfiguration: "volplace",
 	}
 }
 
@@ -42,6 +59,13 @@ func (o *ServeOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.ExtenderTLSKeyFile, "extender-tls-key-file", o.ExtenderTLSKeyFile, "Private key of --extender-tls-cert-file.")
 	fs.StringVar(&o.ExtenderClientCAFile, "extender-client-ca-file", o.ExtenderClientCAFile, "CA bundle to verify client certificates with; when set, the extender refuses clients without a certificate it signed (kube-scheduler's tlsConfig certFile/keyFile). Needs TLS.")
 	fs.Int64Var(&o.ExtenderMaxBodyBytes, "extender-max-body-bytes", o.ExtenderMaxBodyBytes, "Largest extender request body accepted; larger requests get HTTP 413.")
+	fs.StringVar(&o.WebhookBindAddress, "webhook-bind-address", o.WebhookBindAddress, "Address of the admission webhooks' HTTPS server. Empty disables the webhooks.")
+	fs.StringVar(&o.CertDir, "cert-dir", o.CertDir, "Directory holding the webhooks' serving certificate, tls.crt and tls.key; they are reloaded when they change.")
+	fs.BoolVar(&o.SelfSignedCerts, "self-signed-certs", o.SelfSignedCerts, "Manage the webhooks' certificates: keep a CA and serving certificate in --self-signed-secret, write them to --cert-dir, patch caBundle into the webhook configurations and rotate before expiry. Leave off with cert-manager.")
+	fs.StringVar(&o.SelfSignedSecret, "self-signed-secret", o.SelfSignedSecret, "NAMESPACE/NAME of the Secret that holds the self-signed certificates, shared by replicas.")
+	fs.StringSliceVar(&o.WebhookDNSNames, "webhook-dns-name", o.WebhookDNSNames, "DNS names (or IP addresses) of the self-signed serving certificate; repeat or separate with commas.")
+	fs.StringVar(&o.MutatingWebhookConfiguration, "mutating-webhook-configuration", o.MutatingWebhookConfiguration, "Name of volplace's MutatingWebhookConfiguration, whose caBundle --self-signed-certs keeps current.")
+	fs.StringVar(&o.ValidatingWebhookConfiguration, "validating-webhook-configuration", o.ValidatingWebhookConfiguration, "Name of volplace's ValidatingWebhookConfiguration, whose caBundle --self-signed-certs keeps current.")
 	fs.StringVar(&o.HealthBindAddress, "health-bind-address", o.HealthBindAddress, "Address serving /healthz, /readyz (true once every informer cache has synced) and /metrics. Empty disables it.")
 }
 
@@ -51,6 +75,7 @@ func (o *ServeOptions) Validate() []error {
 	for _, a := range []struct{ flag, addr string }{
 		{"--extender-bind-address", o.ExtenderBindAddress},
 		{"--health-bind-address", o.HealthBindAddress},
+		{"--webhook-bind-address", o.WebhookBindAddress},
 	} {
 		if a.addr == "" {
 			continue
@@ -68,8 +93,19 @@ func (o *ServeOptions) Validate() []error {
 	if o.ExtenderMaxBodyBytes <= 0 {
 		errs = append(errs, fmt.Errorf("--extender-max-body-bytes must be positive, not %d", o.ExtenderMaxBodyBytes))
 	}
-	if o.ExtenderBindAddress == "" && o.HealthBindAddress == "" {
-		errs = append(errs, fmt.Errorf("nothing to serve: --extender-bind-address and --health-bind-address are both empty"))
+	if o.ExtenderBindAddress == "" && o.HealthBindAddress == "" && o.WebhookBindAddress == "" {
+		errs = append(errs, fmt.Errorf("nothing to serve: --extender-bind-address, --webhook-bind-address and --health-bind-address are all empty"))
+	}
+	if o.WebhookBindAddress != "" && o.CertDir == "" {
+		errs = append(errs, fmt.Errorf("--webhook-bind-address needs --cert-dir"))
+	}
+	if o.SelfSignedCerts {
+		if ns, name, ok := strings.Cut(o.SelfSignedSecret, "/"); !ok || ns == "" || name == "" {
+			errs = append(errs, fmt.Errorf("--self-signed-secret must be NAMESPACE/NAME, not %q", o.SelfSignedSecret))
+		}
+		if len(o.WebhookDNSNames) == 0 {
+			errs = append(errs, fmt.Errorf("--self-signed-certs needs at least one --webhook-dns-name"))
+		}
 	}
 	return errs
 }

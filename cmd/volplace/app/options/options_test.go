@@ -35,8 +35,18 @@ func TestServeOptionsValidate(t *testing.T) {
 		},
 		{
 			name:   "nothing to serve",
-			modify: func(o *ServeOptions) { o.ExtenderBindAddress, o.HealthBindAddress = "", "" },
-			want:   []string{"nothing to serve: --extender-bind-address and --health-bind-address are both empty"},
+			modify: func(o *ServeOptions) { o.ExtenderBindAddress, o.HealthBindAddress, o.WebhookBindAddress = "", "", "" },
+			want:   []string{"nothing to serve: --extender-bind-address, --webhook-bind-address and --health-bind-address are all empty"},
+		},
+		{
+			name:   "webhooks without a cert dir",
+			modify: func(o *ServeOptions) { o.CertDir = "" },
+			want:   []string{"--webhook-bind-address needs --cert-dir"},
+		},
+		{
+			name:   "self-signed secret without namespace",
+			modify: func(o *ServeOptions) { o.SelfSignedCerts, o.SelfSignedSecret = true, "certs" },
+			want:   []string{`--self-signed-secret must be NAMESPACE/NAME, not "certs"`},
 		},
 	}
 	for _, tt := range tests {
