@@ -34,6 +34,6 @@ extender), checks and defaults PersistentVolumeClaims, StorageClasses and Pods
 	fs := cmd.PersistentFlags()
 	logsapi.AddFlags(logging, fs)
 	verflag.AddFlags(fs)
-	cmd.AddCommand(newSimulateCommand(), newServeCommand(), newExplainCommand(), newCertsCommand())
+	cmd.AddCommand(newSimulateCommand(), newServeCommand(), newExplainCommand(), newCertsCommand(), newConfigCommand())
 	return cmd
 }
