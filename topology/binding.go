@@ -26,7 +26,7 @@ func (e *Evaluator) staticCandidates(pvc *corev1.PersistentVolumeClaim, class st
 	}
 	requested := pvc.Spec.Resources.Requests[corev1.ResourceStorage]
 	var out []*candidatePV
-	for _, pv := range e.snap.PersistentVolumesByClass(class) {
+	for _, pv := range e.snap.UnboundPersistentVolumes(class) {
 		if pv.Spec.ClaimRef != nil && !volume.IsVolumeBoundToClaim(pv, pvc) {
 			continue
 		}
@@ -74,10 +74,8 @@ func matchStatic(d *delayedClaim, node *corev1.Node, taken []string) *corev1.Per
 		if slices.Contains(taken, c.pv.Name) {
 			continue
 		}
-		if c.affinity != nil {
-			if ok, _ := c.affinity.Match(node); !ok {
-				continue
-			}
+		if c.affinity != nil && !c.affinity.Match(node) {
+			continue
 		}
 		return c.pv
 	}
@@ -153,7 +151,7 @@ func (e *Evaluator) checkProvisioning(d *delayedClaim, n *nodeState) {
 	}
 	p := provisioned{claim: d}
 	if d.capacities != nil {
-		seg, best := bestSegment(d.capacities, n.node, d.request)
+		seg, best := d.capacities.bestSegment(n.node, d.request)
 		if seg == nil {
 			detail := fmt.Sprintf("claim %s: requests %s, no CSIStorageCapacity of class %s reachable from the node", d.name, formatBytes(d.request), class.Name)
 			if best >= 0 {

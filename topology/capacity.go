@@ -19,6 +19,16 @@ type segment struct {
 	free int64
 }
 
+// segmentIndex finds the segments a node reaches without testing every
+// segment: drivers publish one CSIStorageCapacity per topology segment,
+// selected by a single label (a zone, or a hostname for local storage), so
+// segments with a one-label matchLabels selector are looked up by that
+// label; other selectors are tested one by one.
+type segmentIndex struct {
+	byLabel map[string]map[string][]*segment // key -> value -> segments
+	other   []*segment
+}
+
 func quantityOr(q *resource.Quantity, def int64) int64 {
 	if q == nil {
 		return def
@@ -26,39 +36,58 @@ func quantityOr(q *resource.Quantity, def int64) int64 {
 	return q.Value()
 }
 
-func segments(capacities []*storagev1.CSIStorageCapacity) []*segment {
-	out := make([]*segment, 0, len(capacities))
+func newSegmentIndex(capacities []*storagev1.CSIStorageCapacity) *segmentIndex {
+	idx := &segmentIndex{byLabel: map[string]map[string][]*segment{}}
 	for _, c := range capacities {
 		s := &segment{capacity: c, free: quantityOr(c.Capacity, -1)}
 		s.limit = quantityOr(c.MaximumVolumeSize, s.free)
-		if c.NodeTopology != nil {
-			if sel, err := metav1.LabelSelectorAsSelector(c.NodeTopology); err == nil {
-				s.selector = sel
+		topo := c.NodeTopology
+		switch {
+		case topo == nil:
+			continue // reaches no node
+		case len(topo.MatchLabels) == 1 && len(topo.MatchExpressions) == 0:
+			for k, v := range topo.MatchLabels {
+				if idx.byLabel[k] == nil {
+					idx.byLabel[k] = map[string][]*segment{}
+				}
+				idx.byLabel[k][v] = append(idx.byLabel[k][v], s)
 			}
+		default:
+			sel, err := metav1.LabelSelectorAsSelector(topo)
+			if err != nil {
+				continue // an invalid selector reaches no node
+			}
+			s.selector = sel
+			idx.other = append(idx.other, s)
 		}
-		out = append(out, s)
 	}
-	return out
+	return idx
 }
 
 // bestSegment returns, among the segments reachable from the node that can
 // hold a volume of the requested size, the one with the most free capacity.
 // It also returns the largest limit among reachable segments, -1 when none
 // is reachable, to explain a failure.
-func bestSegment(segs []*segment, node *corev1.Node, request int64) (*segment, int64) {
+func (idx *segmentIndex) bestSegment(node *corev1.Node, request int64) (*segment, int64) {
 	var best *segment
 	largest := int64(-1)
-	nodeLabels := labels.Set(node.Labels)
-	for _, s := range segs {
-		if s.selector == nil || !s.selector.Matches(nodeLabels) {
-			continue
-		}
+	consider := func(s *segment) {
 		largest = max(largest, s.limit)
-		if s.limit < request {
-			continue
-		}
-		if best == nil || s.free > best.free {
+		if s.limit >= request && (best == nil || s.free > best.free) {
 			best = s
+		}
+	}
+	for key, byValue := range idx.byLabel {
+		if v, ok := node.Labels[key]; ok {
+			for _, s := range byValue[v] {
+				consider(s)
+			}
+		}
+	}
+	nodeLabels := labels.Set(node.Labels)
+	for _, s := range idx.other {
+		if s.selector.Matches(nodeLabels) {
+			consider(s)
 		}
 	}
 	return best, largest

@@ -6,7 +6,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	storagev1 "k8s.io/api/storage/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/component-helpers/scheduling/corev1/nodeaffinity"
 	"k8s.io/component-helpers/storage/ephemeral"
 	"k8s.io/component-helpers/storage/volume"
 )
@@ -67,7 +66,7 @@ type boundClaim struct {
 	pvc  *corev1.PersistentVolumeClaim
 	pv   *corev1.PersistentVolume // nil when the PV does not exist
 
-	affinity *nodeaffinity.LazyErrorNodeSelector // nil without required node affinity
+	affinity *nodeSelector // nil without required node affinity
 	zones    []zoneLabel
 	driver   string // CSI driver, "" for other volumes
 	// inUseOn holds the nodes where the volume is attached or used by
@@ -89,12 +88,12 @@ type delayedClaim struct {
 	candidates []*candidatePV
 	// driver is the class's provisioner when it names a CSIDriver object.
 	driver     string
-	capacities []*segment // only when the driver tracks capacity
+	capacities *segmentIndex // only when the driver tracks capacity
 }
 
 type candidatePV struct {
 	pv       *corev1.PersistentVolume
-	affinity *nodeaffinity.LazyErrorNodeSelector
+	affinity *nodeSelector
 }
 
 // PodState is the node-independent part of a pod's evaluation, computed once
@@ -226,11 +225,11 @@ func (e *Evaluator) prepareBound(pod *corev1.Pod, pvc *corev1.PersistentVolumeCl
 	return b
 }
 
-func pvAffinity(pv *corev1.PersistentVolume) *nodeaffinity.LazyErrorNodeSelector {
+func pvAffinity(pv *corev1.PersistentVolume) *nodeSelector {
 	if pv.Spec.NodeAffinity == nil || pv.Spec.NodeAffinity.Required == nil {
 		return nil
 	}
-	return nodeaffinity.NewLazyErrorNodeSelector(pv.Spec.NodeAffinity.Required)
+	return compileNodeSelector(pv.Spec.NodeAffinity.Required)
 }
 
 func (e *Evaluator) prepareDelayed(pvc *corev1.PersistentVolumeClaim, class *storagev1.StorageClass) *delayedClaim {
@@ -242,7 +241,7 @@ func (e *Evaluator) prepareDelayed(pvc *corev1.PersistentVolumeClaim, class *sto
 	if driver, ok := e.snap.CSIDriver(class.Provisioner); ok {
 		d.driver = driver.Name
 		if driver.Spec.StorageCapacity != nil && *driver.Spec.StorageCapacity && d.request > 0 {
-			d.capacities = segments(e.snap.CapacitiesByClass(class.Name))
+			d.capacities = newSegmentIndex(e.snap.CapacitiesByClass(class.Name))
 		}
 	}
 	return d

@@ -66,10 +66,10 @@ func (e *Evaluator) checkBound(s *PodState, n *nodeState) {
 		// failure before VolumeZone runs, report one placement failure per
 		// PV.
 		if b.affinity != nil {
-			if ok, err := b.affinity.Match(n.node); !ok {
+			if !b.affinity.Match(n.node) {
 				detail := fmt.Sprintf("PersistentVolume %s: node affinity does not match the node's labels and name", b.pv.Name)
-				if err != nil {
-					detail = fmt.Sprintf("PersistentVolume %s: invalid node affinity: %v", b.pv.Name, err)
+				if b.affinity.err != nil {
+					detail += fmt.Sprintf(" (invalid: %v)", b.affinity.err)
 				}
 				n.reasons.add(CodeNodeConflict, ErrReasonNodeConflict, b.pv.Name, detail, true)
 			}

@@ -20,9 +20,9 @@ type Snapshot interface {
 	StorageClass(name string) (*storagev1.StorageClass, bool)
 	StorageClasses() []*storagev1.StorageClass
 
-	// PersistentVolumesByClass lists the PVs of a storage class ("" for PVs
-	// without one): the static binding candidates.
-	PersistentVolumesByClass(class string) []*corev1.PersistentVolume
+	// UnboundPersistentVolumes lists the PVs of a storage class ("" for PVs
+	// without one) that are not Bound: the static binding candidates.
+	UnboundPersistentVolumes(class string) []*corev1.PersistentVolume
 	// CapacitiesByClass lists the CSIStorageCapacity objects of a class.
 	CapacitiesByClass(class string) []*storagev1.CSIStorageCapacity
 	// PodsByClaim lists the pods that reference a claim, directly or as a
@@ -74,7 +74,7 @@ func podIndexers() cache.Indexers {
 func pvIndexers() cache.Indexers {
 	return cache.Indexers{indexByClass: func(obj any) ([]string, error) {
 		pv, ok := obj.(*corev1.PersistentVolume)
-		if !ok {
+		if !ok || pv.Status.Phase == corev1.VolumeBound {
 			return nil, nil
 		}
 		return []string{persistentVolumeClass(pv)}, nil
@@ -176,7 +176,7 @@ func (s *indexedSnapshot) StorageClasses() []*storagev1.StorageClass {
 	return list[*storagev1.StorageClass](s.classes.List())
 }
 
-func (s *indexedSnapshot) PersistentVolumesByClass(class string) []*corev1.PersistentVolume {
+func (s *indexedSnapshot) UnboundPersistentVolumes(class string) []*corev1.PersistentVolume {
 	return byIndex[*corev1.PersistentVolume](s.pvs, indexByClass, class)
 }
 

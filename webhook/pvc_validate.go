@@ -107,7 +107,7 @@ func (v *pvcValidator) checkAccessModes(pvc *corev1.PersistentVolumeClaim) (admi
 // staticWarnings checks a claim of a class without provisioner against the
 // class's PVs: only existing PVs can ever bind it.
 func (v *pvcValidator) staticWarnings(pvc *corev1.PersistentVolumeClaim, className string) admission.Warnings {
-	pvs := v.snap.PersistentVolumesByClass(className)
+	pvs := v.snap.UnboundPersistentVolumes(className)
 	for _, pv := range pvs {
 		if volume.CheckAccessModes(pvc, pv) && !volume.CheckVolumeModeMismatches(&pvc.Spec, &pv.Spec) {
 			record(ruleAccessModes, decisionAllowed)
@@ -115,7 +115,7 @@ func (v *pvcValidator) staticWarnings(pvc *corev1.PersistentVolumeClaim, classNa
 		}
 	}
 	record(ruleAccessModes, decisionWarned)
-	return admission.Warnings{fmt.Sprintf("StorageClass %s does not provision volumes, and none of its %d PersistentVolume(s) offers access modes %s with this volume mode: the claim stays Pending until one does",
+	return admission.Warnings{fmt.Sprintf("StorageClass %s does not provision volumes, and none of its %d unbound PersistentVolume(s) offers access modes %s with this volume mode: the claim stays Pending until one does",
 		className, len(pvs), joinModes(pvc.Spec.AccessModes))}
 }
 
@@ -127,7 +127,7 @@ func (v *pvcValidator) readOnlyWarning(pvc *corev1.PersistentVolumeClaim) string
 		return ""
 	}
 	if class := volume.GetPersistentVolumeClaimClass(pvc); class != "" {
-		for _, pv := range v.snap.PersistentVolumesByClass(class) {
+		for _, pv := range v.snap.UnboundPersistentVolumes(class) {
 			if pv.Status.Phase == corev1.VolumeAvailable && slices.Contains(pv.Spec.AccessModes, corev1.ReadOnlyMany) {
 				return ""
 			}

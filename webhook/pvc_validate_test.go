@@ -100,7 +100,7 @@ func TestAccessModes(t *testing.T) {
 			name:         "static class without a matching PV",
 			objs:         []runtime.Object{local, st.MakePV("pv1").Class("local").Obj()},
 			pvc:          st.MakePVC("c").Class("local").AccessModes(corev1.ReadWriteMany).Obj(),
-			wantWarnings: []string{"StorageClass local does not provision volumes, and none of its 1 PersistentVolume(s) offers access modes ReadWriteMany with this volume mode: the claim stays Pending until one does"},
+			wantWarnings: []string{"StorageClass local does not provision volumes, and none of its 1 unbound PersistentVolume(s) offers access modes ReadWriteMany with this volume mode: the claim stays Pending until one does"},
 		},
 		{
 			name:         "ReadOnlyMany-only new volume",
