@@ -109,11 +109,13 @@ func (e *Evaluator) checkDelayed(s *PodState, n *nodeState) {
 	for _, d := range s.delayed {
 		if d.selectedNode != "" {
 			if d.selectedNode != n.node.Name {
-				detail := fmt.Sprintf("claim %s: provisioning was already started for node %s", d.name, d.selectedNode)
-				if _, ok := e.snap.Node(d.selectedNode); !ok {
-					detail += ", which no longer exists: delete the claim's " + AnnSelectedNode + " annotation to provision elsewhere"
-				}
-				n.reasons.add(CodeBindConflict, ErrReasonBindConflict, d.name, detail, true)
+				n.fail(CodeBindConflict, ErrReasonBindConflict, d.name, true, func() string {
+					detail := fmt.Sprintf("claim %s: provisioning was already started for node %s", d.name, d.selectedNode)
+					if _, ok := e.snap.Node(d.selectedNode); !ok {
+						detail += ", which no longer exists: delete the claim's " + AnnSelectedNode + " annotation to provision elsewhere"
+					}
+					return detail
+				})
 				continue
 			}
 		} else if pv := matchStatic(d, n.node, taken); pv != nil {
@@ -133,17 +135,20 @@ func (e *Evaluator) checkProvisioning(d *delayedClaim, n *nodeState) {
 	class := d.class
 	switch {
 	case class.Provisioner == "" || class.Provisioner == notSupportedProvisioner:
-		n.reasons.add(CodeBindConflict, ErrReasonBindConflict, d.name,
-			fmt.Sprintf("claim %s: no available PersistentVolume matches and class %s does not provision", d.name, class.Name), true)
+		n.fail(CodeBindConflict, ErrReasonBindConflict, d.name, true, func() string {
+			return fmt.Sprintf("claim %s: no available PersistentVolume matches and class %s does not provision", d.name, class.Name)
+		})
 		return
 	case !matchTopology(class.AllowedTopologies, n.node.Labels):
-		n.reasons.add(CodeBindConflict, ErrReasonBindConflict, d.name,
-			fmt.Sprintf("claim %s: the node is outside the allowedTopologies of class %s", d.name, class.Name), true)
+		n.fail(CodeBindConflict, ErrReasonBindConflict, d.name, true, func() string {
+			return fmt.Sprintf("claim %s: the node is outside the allowedTopologies of class %s", d.name, class.Name)
+		})
 		return
 	}
-	if missing := missingTopologyKeys(n, class.Provisioner); len(missing) > 0 {
-		n.reasons.add(CodeMissingTopologyLabels, ErrReasonMissingTopologyLabels, class.Provisioner,
-			fmt.Sprintf("claim %s: node lacks label(s) %v declared by driver %s in its CSINode", d.name, missing, class.Provisioner), true)
+	if missing := missingTopologyKey(n, class.Provisioner); missing != "" {
+		n.fail(CodeMissingTopologyLabels, ErrReasonMissingTopologyLabels, class.Provisioner, true, func() string {
+			return fmt.Sprintf("claim %s: node lacks label %s, a topology key driver %s declares in its CSINode", d.name, missing, class.Provisioner)
+		})
 		return
 	}
 	if d.driver != "" {
@@ -153,11 +158,12 @@ func (e *Evaluator) checkProvisioning(d *delayedClaim, n *nodeState) {
 	if d.capacities != nil {
 		seg, best := d.capacities.bestSegment(n.node, d.request)
 		if seg == nil {
-			detail := fmt.Sprintf("claim %s: requests %s, no CSIStorageCapacity of class %s reachable from the node", d.name, formatBytes(d.request), class.Name)
-			if best >= 0 {
-				detail = fmt.Sprintf("claim %s: requests %s, largest volume in class %s reachable from the node is %s", d.name, formatBytes(d.request), class.Name, formatBytes(best))
-			}
-			n.reasons.add(CodeNotEnoughSpace, ErrReasonNotEnoughSpace, d.name, detail, true)
+			n.fail(CodeNotEnoughSpace, ErrReasonNotEnoughSpace, d.name, true, func() string {
+				if best < 0 {
+					return fmt.Sprintf("claim %s: requests %s, no CSIStorageCapacity of class %s reachable from the node", d.name, formatBytes(d.request), class.Name)
+				}
+				return fmt.Sprintf("claim %s: requests %s, largest volume in class %s reachable from the node is %s", d.name, formatBytes(d.request), class.Name, formatBytes(best))
+			})
 			return
 		}
 		p.segment = seg
@@ -165,18 +171,17 @@ func (e *Evaluator) checkProvisioning(d *delayedClaim, n *nodeState) {
 	n.provisioned = append(n.provisioned, p)
 }
 
-// missingTopologyKeys returns the topology keys the driver declares in the
-// node's CSINode that the node has no label for.
-func missingTopologyKeys(n *nodeState, driver string) []string {
+// missingTopologyKey returns a topology key the driver declares in the
+// node's CSINode that the node has no label for, or "".
+func missingTopologyKey(n *nodeState, driver string) string {
 	entry, ok := n.csiDriver(driver)
 	if !ok {
-		return nil
+		return ""
 	}
-	var missing []string
 	for _, key := range entry.TopologyKeys {
 		if _, ok := n.node.Labels[key]; !ok {
-			missing = append(missing, key)
+			return key
 		}
 	}
-	return missing
+	return ""
 }

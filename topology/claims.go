@@ -107,8 +107,9 @@ type PodState struct {
 	bound   []*boundClaim
 	delayed []*delayedClaim // sorted by request, smallest first
 	// newVolumes are the attachable volumes the pod adds: unique
-	// "driver/handle" keys by driver.
-	newVolumes map[string]string
+	// "driver/handle" keys by driver, and newDrivers those drivers, sorted.
+	newVolumes map[string][]string
+	newDrivers []string
 }
 
 // HasClaims reports whether the pod uses any claim; without claims every node
@@ -119,7 +120,7 @@ func (s *PodState) HasClaims() bool { return len(s.bound)+len(s.delayed) > 0 || 
 // deleted claim, an unbound Immediate claim, a ReadWriteOncePod conflict) are
 // recorded in PodReasons.
 func (e *Evaluator) Prepare(pod *corev1.Pod) *PodState {
-	s := &PodState{Pod: pod, newVolumes: map[string]string{}}
+	s := &PodState{Pod: pod, newVolumes: map[string][]string{}}
 	immediate := false
 	for i := range pod.Spec.Volumes {
 		vol := &pod.Spec.Volumes[i]
@@ -164,16 +165,25 @@ func (e *Evaluator) Prepare(pod *corev1.Pod) *PodState {
 		s.PodReasons.add(CodeUnboundImmediate, ErrReasonUnboundImmediate, "", "", true)
 	}
 	slices.SortStableFunc(s.delayed, func(a, b *delayedClaim) int { return compareInt64(a.request, b.request) })
+	addVolume := func(k volumeKey) {
+		if !slices.Contains(s.newVolumes[k.driver], k.key) {
+			s.newVolumes[k.driver] = append(s.newVolumes[k.driver], k.key)
+		}
+	}
 	for _, b := range s.bound {
 		if b.pv != nil && b.pv.Spec.CSI != nil {
-			s.newVolumes[b.driver+"/"+b.pv.Spec.CSI.VolumeHandle] = b.driver
+			addVolume(csiVolumeKey(b.pv.Spec.CSI))
 		}
 	}
 	for _, d := range s.delayed {
 		if d.class.Provisioner != "" {
-			s.newVolumes[unboundVolumeKey(d.class.Provisioner, d.pvc)] = d.class.Provisioner
+			addVolume(volumeKey{driver: d.class.Provisioner, key: unboundVolumeKey(d.class.Provisioner, d.pvc)})
 		}
 	}
+	for driver := range s.newVolumes {
+		s.newDrivers = append(s.newDrivers, driver)
+	}
+	slices.Sort(s.newDrivers)
 	return s
 }
 

@@ -13,10 +13,11 @@ func (e *Evaluator) checkDrivers(n *nodeState) {
 		if _, ok := n.csiDriver(driver); ok {
 			continue
 		}
-		detail := fmt.Sprintf("CSINode %s does not list driver %s", n.node.Name, driver)
-		if n.csiNode == nil {
-			detail = fmt.Sprintf("node %s has no CSINode", n.node.Name)
-		}
-		n.reasons.add(CodeCSIDriverNotInstalled, csiDriverNotInstalled(driver), "", detail, true)
+		n.fail(CodeCSIDriverNotInstalled, csiDriverNotInstalled(driver), "", true, func() string {
+			if n.csiNode == nil {
+				return fmt.Sprintf("node %s has no CSINode", n.node.Name)
+			}
+			return fmt.Sprintf("CSINode %s does not list driver %s", n.node.Name, driver)
+		})
 	}
 }

@@ -12,13 +12,23 @@ const MaxScore = 10
 // Evaluator applies the rules to pods and nodes of a Snapshot. It is safe for
 // concurrent use.
 type Evaluator struct {
-	snap Snapshot
-	opts Options
+	snap    Snapshot
+	opts    Options
+	details bool
 }
 
 // NewEvaluator returns an Evaluator over snap.
 func NewEvaluator(snap Snapshot, opts Options) *Evaluator {
 	return &Evaluator{snap: snap, opts: opts}
+}
+
+// WithDetails returns an evaluator that also explains, in Reason.Detail and
+// ScoreComponent.Detail, the per-node figures behind each result. They cost
+// time, so the extender's hot path leaves them off.
+func (e *Evaluator) WithDetails() *Evaluator {
+	c := *e
+	c.details = true
+	return &c
 }
 
 // Snapshot returns the snapshot the evaluator reads.
@@ -43,6 +53,7 @@ type nodeState struct {
 	node    *corev1.Node
 	csiNode *storagev1.CSINode // nil when the node has none
 	reasons Reasons
+	details bool
 
 	// drivers are the CSI drivers the pod's volumes need on this node.
 	drivers []string
@@ -56,6 +67,16 @@ type nodeState struct {
 type provisioned struct {
 	claim   *delayedClaim
 	segment *segment
+}
+
+// fail records a reason; detail, when not nil, explains it for this node
+// and is called only when the evaluator gives details.
+func (n *nodeState) fail(code Code, message, subject string, unresolvable bool, detail func() string) {
+	d := ""
+	if n.details && detail != nil {
+		d = detail()
+	}
+	n.reasons.add(code, message, subject, d, unresolvable)
 }
 
 func (n *nodeState) addDriver(driver string) {
@@ -85,7 +106,7 @@ func (e *Evaluator) Evaluate(s *PodState, node *corev1.Node) NodeResult {
 	if s.PodReasons.Unresolvable() {
 		return NodeResult{Node: node.Name, Reasons: s.PodReasons}
 	}
-	n := &nodeState{node: node}
+	n := &nodeState{node: node, details: e.details}
 	n.reasons = append(n.reasons, s.PodReasons...)
 	if !s.HasClaims() {
 		return NodeResult{Node: node.Name, Reasons: n.reasons}

@@ -3,6 +3,8 @@ package topology
 import (
 	"fmt"
 
+	corev1 "k8s.io/api/core/v1"
+	storagev1 "k8s.io/api/storage/v1"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/tools/cache"
 )
@@ -24,6 +26,7 @@ func NewInformerSnapshot(factory informers.SharedInformerFactory) (*InformerSnap
 		into     *cache.Indexer
 	}
 	s := &InformerSnapshot{}
+	s.usage = newNodeUsage()
 	for _, i := range []informer{
 		{core.Nodes().Informer(), nil, &s.nodes},
 		{storage.CSINodes().Informer(), nil, &s.csiNodes},
@@ -43,7 +46,65 @@ func NewInformerSnapshot(factory informers.SharedInformerFactory) (*InformerSnap
 		*i.into = i.inf.GetIndexer()
 		s.synced = append(s.synced, i.inf.HasSynced)
 	}
+	if err := s.trackUsage(core.Pods().Informer(), storage.VolumeAttachments().Informer(),
+		core.PersistentVolumeClaims().Informer(), core.PersistentVolumes().Informer()); err != nil {
+		return nil, err
+	}
 	return s, nil
+}
+
+// trackUsage keeps the per-node volume counts current from events.
+func (s *InformerSnapshot) trackUsage(pods, attachments, claims, volumes cache.SharedIndexInformer) error {
+	handlers := []struct {
+		inf cache.SharedIndexInformer
+		h   cache.ResourceEventHandlerFuncs
+	}{
+		{pods, cache.ResourceEventHandlerFuncs{
+			AddFunc:    func(obj any) { onObject(obj, s.refreshPod) },
+			UpdateFunc: func(_, obj any) { onObject(obj, s.refreshPod) },
+			DeleteFunc: func(obj any) { onObject(obj, func(p *corev1.Pod) { s.usage.set(podHolder(p), holding{}) }) },
+		}},
+		{attachments, cache.ResourceEventHandlerFuncs{
+			AddFunc:    func(obj any) { onObject(obj, s.refreshAttachment) },
+			UpdateFunc: func(_, obj any) { onObject(obj, s.refreshAttachment) },
+			DeleteFunc: func(obj any) {
+				onObject(obj, func(va *storagev1.VolumeAttachment) { s.usage.set(attachmentHolder(va), holding{}) })
+			},
+		}},
+		{claims, cache.ResourceEventHandlerFuncs{
+			AddFunc:    func(obj any) { onObject(obj, s.refreshClaimObject) },
+			UpdateFunc: func(_, obj any) { onObject(obj, s.refreshClaimObject) },
+			DeleteFunc: func(obj any) { onObject(obj, s.refreshClaimObject) },
+		}},
+		{volumes, cache.ResourceEventHandlerFuncs{
+			AddFunc:    func(obj any) { onObject(obj, s.refreshVolume) },
+			UpdateFunc: func(_, obj any) { onObject(obj, s.refreshVolume) },
+			DeleteFunc: func(obj any) { onObject(obj, s.refreshVolume) },
+		}},
+	}
+	for _, h := range handlers {
+		reg, err := h.inf.AddEventHandler(h.h)
+		if err != nil {
+			return fmt.Errorf("adding event handler: %w", err)
+		}
+		s.synced = append(s.synced, reg.HasSynced)
+	}
+	return nil
+}
+
+func (s *InformerSnapshot) refreshClaimObject(pvc *corev1.PersistentVolumeClaim) {
+	s.refreshClaim(pvc.Namespace, pvc.Name)
+}
+
+// onObject calls f with the event's object, unwrapping a deletion whose
+// final state is unknown.
+func onObject[T any](obj any, f func(T)) {
+	if d, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+		obj = d.Obj
+	}
+	if t, ok := obj.(T); ok {
+		f(t)
+	}
 }
 
 // HasSynced reports whether every informer has completed its first list.

@@ -2,7 +2,6 @@ package topology
 
 import (
 	"fmt"
-	"slices"
 
 	corev1 "k8s.io/api/core/v1"
 )
@@ -33,92 +32,19 @@ func volumeLimit(n *nodeState, driver string) (int64, bool) {
 // whether pods on the node use them or VolumeAttachments hold them; a volume
 // the node already has does not count again.
 func (e *Evaluator) checkAttachLimits(s *PodState, n *nodeState) {
-	limits := map[string]int64{}
-	for _, driver := range s.newVolumes {
-		if _, seen := limits[driver]; seen {
+	for _, driver := range s.newDrivers {
+		limit, ok := volumeLimit(n, driver)
+		if !ok {
 			continue
 		}
-		if limit, ok := volumeLimit(n, driver); ok {
-			limits[driver] = limit
-		}
-	}
-	if len(limits) == 0 {
-		return
-	}
-	inUse := e.volumesOnNode(s.Pod, n.node.Name, limits)
-	counts := map[string]*attachCount{}
-	for driver, limit := range limits {
-		counts[driver] = &attachCount{driver: driver, limit: limit}
-	}
-	for _, driver := range inUse {
-		counts[driver].used++
-	}
-	for key, driver := range s.newVolumes {
-		if c, ok := counts[driver]; ok && inUse[key] == "" {
-			c.added++
-		}
-	}
-	drivers := make([]string, 0, len(counts))
-	for driver := range counts {
-		drivers = append(drivers, driver)
-	}
-	slices.Sort(drivers)
-	for _, driver := range drivers {
-		c := counts[driver]
-		n.attach = append(n.attach, *c)
+		keys := s.newVolumes[driver]
+		used, present := e.snap.VolumesInUse(n.node.Name, driver, keys)
+		c := attachCount{driver: driver, used: int64(used), added: int64(len(keys) - present), limit: limit}
+		n.attach = append(n.attach, c)
 		if c.added > 0 && c.used+c.added > c.limit {
-			n.reasons.add(CodeMaxVolumeCountExceeded, ErrReasonMaxVolumeCountExceeded, driver,
-				fmt.Sprintf("driver %s: %d attached + %d new > limit %d", driver, c.used, c.added, c.limit), false)
+			n.fail(CodeMaxVolumeCountExceeded, ErrReasonMaxVolumeCountExceeded, driver, false, func() string {
+				return fmt.Sprintf("driver %s: %d attached + %d new > limit %d", driver, c.used, c.added, c.limit)
+			})
 		}
 	}
-}
-
-// volumesOnNode returns the volumes of the given drivers that the node's
-// other non-terminated pods use or that VolumeAttachments hold, as unique
-// "driver/handle" keys mapped to their driver.
-func (e *Evaluator) volumesOnNode(pod *corev1.Pod, node string, drivers map[string]int64) map[string]string {
-	volumes := map[string]string{}
-	record := func(driver, key string) {
-		if _, ok := drivers[driver]; ok {
-			volumes[key] = driver
-		}
-	}
-	for _, p := range e.snap.PodsByNode(node) {
-		if isTerminal(p) || samePod(p, pod) {
-			continue
-		}
-		for i := range p.Spec.Volumes {
-			name := claimName(p, &p.Spec.Volumes[i])
-			if name == "" {
-				continue
-			}
-			pvc, ok := e.snap.PersistentVolumeClaim(p.Namespace, name)
-			if !ok {
-				continue
-			}
-			if pvc.Spec.VolumeName != "" {
-				if pv, ok := e.snap.PersistentVolume(pvc.Spec.VolumeName); ok && pv.Spec.CSI != nil {
-					record(pv.Spec.CSI.Driver, pv.Spec.CSI.Driver+"/"+pv.Spec.CSI.VolumeHandle)
-				}
-				continue
-			}
-			if class, ok := e.delayedBindingClass(pvc); ok {
-				record(class.Provisioner, unboundVolumeKey(class.Provisioner, pvc))
-			}
-		}
-	}
-	for _, va := range e.snap.AttachmentsByNode(node) {
-		driver := va.Spec.Attacher
-		switch src := va.Spec.Source; {
-		case src.PersistentVolumeName != nil:
-			if pv, ok := e.snap.PersistentVolume(*src.PersistentVolumeName); ok && pv.Spec.CSI != nil {
-				record(pv.Spec.CSI.Driver, pv.Spec.CSI.Driver+"/"+pv.Spec.CSI.VolumeHandle)
-			} else {
-				record(driver, driver+"/<pv>"+*src.PersistentVolumeName)
-			}
-		case src.InlineVolumeSpec != nil && src.InlineVolumeSpec.CSI != nil:
-			record(driver, driver+"/"+src.InlineVolumeSpec.CSI.VolumeHandle)
-		}
-	}
-	return volumes
 }

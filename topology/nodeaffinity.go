@@ -59,7 +59,7 @@ func hasTopologyLabels(node *corev1.Node) bool {
 func (e *Evaluator) checkBound(s *PodState, n *nodeState) {
 	for _, b := range s.bound {
 		if b.pv == nil {
-			n.reasons.add(CodePVNotExist, ErrReasonPVNotExist, b.pvc.Spec.VolumeName, "", true)
+			n.fail(CodePVNotExist, ErrReasonPVNotExist, b.pvc.Spec.VolumeName, true, nil)
 			continue
 		}
 		// Like kube-scheduler, which stops at VolumeBinding's node affinity
@@ -67,11 +67,13 @@ func (e *Evaluator) checkBound(s *PodState, n *nodeState) {
 		// PV.
 		if b.affinity != nil {
 			if !b.affinity.Match(n.node) {
-				detail := fmt.Sprintf("PersistentVolume %s: node affinity does not match the node's labels and name", b.pv.Name)
-				if b.affinity.err != nil {
-					detail += fmt.Sprintf(" (invalid: %v)", b.affinity.err)
-				}
-				n.reasons.add(CodeNodeConflict, ErrReasonNodeConflict, b.pv.Name, detail, true)
+				n.fail(CodeNodeConflict, ErrReasonNodeConflict, b.pv.Name, true, func() string {
+					detail := fmt.Sprintf("PersistentVolume %s: node affinity does not match the node's labels and name", b.pv.Name)
+					if b.affinity.err != nil {
+						detail += fmt.Sprintf(" (invalid: %v)", b.affinity.err)
+					}
+					return detail
+				})
 			}
 		} else if len(b.zones) > 0 && hasTopologyLabels(n.node) {
 			for _, z := range b.zones {
@@ -80,15 +82,17 @@ func (e *Evaluator) checkBound(s *PodState, n *nodeState) {
 					v, ok = n.node.Labels[gaLabel(z.key)]
 				}
 				if !ok || !z.values.Has(v) {
-					n.reasons.add(CodeVolumeZoneConflict, ErrReasonVolumeZoneConflict, b.pv.Name,
-						fmt.Sprintf("PersistentVolume %s: %s in %v, node has %q", b.pv.Name, z.key, sets.List(z.values), v), true)
+					n.fail(CodeVolumeZoneConflict, ErrReasonVolumeZoneConflict, b.pv.Name, true, func() string {
+						return fmt.Sprintf("PersistentVolume %s: %s in %v, node has %q", b.pv.Name, z.key, sets.List(z.values), v)
+					})
 					break
 				}
 			}
 		}
 		if e.opts.ReadWriteOnceGuard && b.exclusive && len(b.inUseOn) > 0 && !b.inUseOn[n.node.Name] {
-			n.reasons.add(CodeReadWriteOnceConflict, ErrReasonReadWriteOnceConflict, b.name,
-				fmt.Sprintf("claim %s: ReadWriteOnce volume %s is in use on node(s) %s", b.name, b.pv.Name, strings.Join(sets.List(sets.KeySet(b.inUseOn)), ", ")), true)
+			n.fail(CodeReadWriteOnceConflict, ErrReasonReadWriteOnceConflict, b.name, true, func() string {
+				return fmt.Sprintf("claim %s: ReadWriteOnce volume %s is in use on node(s) %s", b.name, b.pv.Name, strings.Join(sets.List(sets.KeySet(b.inUseOn)), ", "))
+			})
 		}
 		if b.driver != "" {
 			n.addDriver(b.driver)

@@ -37,9 +37,11 @@ func (e *Evaluator) score(s *PodState, n *nodeState) (int64, []ScoreComponent) {
 		}
 		parts = append(parts, ScoreComponent{
 			Name: ComponentLocality, Weight: w.Locality,
-			Score:  int64(MaxScore * local / len(s.bound)),
-			Detail: fmt.Sprintf("%d/%d bound volume(s) already on the node", local, len(s.bound)),
+			Score: int64(MaxScore * local / len(s.bound)),
 		})
+		if e.details {
+			parts[len(parts)-1].Detail = fmt.Sprintf("%d/%d bound volume(s) already on the node", local, len(s.bound))
+		}
 	}
 	if c, ok := e.capacityScore(n); ok && w.Capacity > 0 {
 		c.Weight = w.Capacity
@@ -54,7 +56,9 @@ func (e *Evaluator) score(s *PodState, n *nodeState) (int64, []ScoreComponent) {
 			free := max(a.limit-a.used-a.added, 0)
 			if sc := MaxScore * free / a.limit; sc <= c.Score {
 				c.Score = sc
-				c.Detail = fmt.Sprintf("driver %s: %d of %d slot(s) free after placement", a.driver, free, a.limit)
+				if e.details {
+					c.Detail = fmt.Sprintf("driver %s: %d of %d slot(s) free after placement", a.driver, free, a.limit)
+				}
 			}
 		}
 		parts = append(parts, c)
@@ -104,6 +108,9 @@ func (e *Evaluator) capacityScore(n *nodeState) (ScoreComponent, bool) {
 			utilization = int64(math.Round(float64(u.requested) * 100 / float64(u.free)))
 		}
 		total += shapeScore(e.opts.CapacityShape, utilization)
+		if !e.details {
+			continue
+		}
 		if detail != "" {
 			detail += "; "
 		}

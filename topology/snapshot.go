@@ -36,6 +36,10 @@ type Snapshot interface {
 	AttachmentsByNode(node string) []*storagev1.VolumeAttachment
 	// AttachmentsByPersistentVolume lists the VolumeAttachments of a PV.
 	AttachmentsByPersistentVolume(pv string) []*storagev1.VolumeAttachment
+	// VolumesInUse reports how many unique volumes of a CSI driver the
+	// node's non-terminated pods and VolumeAttachments hold, and how many of
+	// keys ("driver/handle") are among them.
+	VolumesInUse(node, driver string, keys []string) (inUse, present int)
 }
 
 // Index names, shared by the informer-backed and the static snapshot.
@@ -114,6 +118,7 @@ func attachmentIndexers() cache.Indexers {
 // are fed by informers or filled from files.
 type indexedSnapshot struct {
 	nodes, csiNodes, csiDrivers, pvs, pvcs, classes, capacities, pods, attachments cache.Indexer
+	usage                                                                          *nodeUsage
 }
 
 var _ Snapshot = &indexedSnapshot{}

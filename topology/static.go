@@ -26,6 +26,7 @@ func NewStaticSnapshot(objs ...runtime.Object) (Snapshot, error) {
 		capacities:  newIndexer(capacityIndexers()),
 		pods:        newIndexer(podIndexers()),
 		attachments: newIndexer(attachmentIndexers()),
+		usage:       newNodeUsage(),
 	}
 	for _, obj := range objs {
 		store, ok := s.storeFor(obj)
@@ -35,6 +36,12 @@ func NewStaticSnapshot(objs ...runtime.Object) (Snapshot, error) {
 		if err := store.Add(obj); err != nil {
 			return nil, fmt.Errorf("adding %T: %w", obj, err)
 		}
+	}
+	for _, pod := range s.Pods() {
+		s.refreshPod(pod)
+	}
+	for _, obj := range s.attachments.List() {
+		s.refreshAttachment(obj.(*storagev1.VolumeAttachment))
 	}
 	return s, nil
 }
