@@ -4,6 +4,9 @@ CACHE_DIR ?= $(or $(VOLPLACE_CACHE),$(or $(XDG_CACHE_HOME),$(HOME)/.cache)/volpl
 TOOLS_DIR ?= $(CACHE_DIR)/tools
 GOLANGCI_LINT_VERSION ?= v2.15.0
 GOLANGCI_LINT ?= $(TOOLS_DIR)/golangci-lint-$(GOLANGCI_LINT_VERSION)
+VERSION ?= v0.1.0
+IMAGE ?= ghcr.io/volplace/volplace:$(VERSION)
+CONTAINER_TOOL ?= docker
 
 .PHONY: help
 help: ## List the targets.
@@ -11,7 +14,7 @@ help: ## List the targets.
 
 .PHONY: build
 build: ## Build bin/volplace.
-	$(GO) build -o bin/volplace ./cmd/volplace
+	$(GO) build -ldflags "-X k8s.io/component-base/version.gitVersion=$(VERSION)" -o bin/volplace ./cmd/volplace
 
 .PHONY: test
 test: ## Run unit and end-to-end tests with the race detector (builds the test control plane on first use).
@@ -24,6 +27,10 @@ test-unit: ## Run the tests that need no control plane.
 .PHONY: control-plane
 control-plane: ## Build (once) and print the test control plane's bin dir, for KUBEBUILDER_ASSETS.
 	@hack/control-plane.sh
+
+.PHONY: image
+image: ## Build the container image $(IMAGE) (needs docker or podman; the Go build itself does not).
+	$(CONTAINER_TOOL) build --build-arg VERSION=$(VERSION) -t $(IMAGE) .
 
 .PHONY: lint
 lint: $(GOLANGCI_LINT) ## Run go vet and golangci-lint.

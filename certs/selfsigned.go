@@ -48,13 +48,14 @@ type SelfSignedOptions struct {
 }
 
 // DefaultSelfSignedOptions returns a 10-year CA, 1-year serving
-// certificates renewed 90 days before expiry, checked every 10 minutes.
+// certificates renewed 90 days before expiry, checked every minute (which
+// also publishes the bundle to webhook configurations created later).
 func DefaultSelfSignedOptions() SelfSignedOptions {
 	return SelfSignedOptions{
 		CAValidity:       10 * 365 * 24 * time.Hour,
 		CertValidity:     365 * 24 * time.Hour,
 		RenewBefore:      90 * 24 * time.Hour,
-		CheckInterval:    10 * time.Minute,
+		CheckInterval:    time.Minute,
 		PropagationDelay: 5 * time.Second,
 	}
 }
@@ -95,8 +96,17 @@ func (s *SelfSigned) Start(ctx context.Context) error {
 
 // Sync brings the Secret, the webhook configurations and the files up to
 // date, rotating the certificates when they are missing, invalid, for other
-// names or about to expire.
+// names or about to expire. When another replica writes the Secret first,
+// Sync adopts what it wrote.
 func (s *SelfSigned) Sync(ctx context.Context) error {
+	err := s.sync(ctx)
+	if apierrors.IsConflict(err) || apierrors.IsAlreadyExists(err) {
+		err = s.sync(ctx)
+	}
+	return err
+}
+
+func (s *SelfSigned) sync(ctx context.Context) error {
 	secrets := s.opts.Client.CoreV1().Secrets(s.opts.SecretNamespace)
 	secret, err := secrets.Get(ctx, s.opts.SecretName, metav1.GetOptions{})
 	exists := err == nil

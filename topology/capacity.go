@@ -19,12 +19,15 @@ type segment struct {
 	free int64
 }
 
-// segmentIndex finds the segments a node reaches without testing every
+// CapacityIndex holds the CSIStorageCapacity objects of one StorageClass,
+// compiled. It finds the segments a node reaches without testing every
 // segment: drivers publish one CSIStorageCapacity per topology segment,
 // selected by a single label (a zone, or a hostname for local storage), so
 // segments with a one-label matchLabels selector are looked up by that
 // label; other selectors are tested one by one.
-type segmentIndex struct {
+type CapacityIndex struct {
+	// built is the number of capacities compiled, for tests.
+	built   int
 	byLabel map[string]map[string][]*segment // key -> value -> segments
 	other   []*segment
 }
@@ -36,8 +39,8 @@ func quantityOr(q *resource.Quantity, def int64) int64 {
 	return q.Value()
 }
 
-func newSegmentIndex(capacities []*storagev1.CSIStorageCapacity) *segmentIndex {
-	idx := &segmentIndex{byLabel: map[string]map[string][]*segment{}}
+func newCapacityIndex(capacities []*storagev1.CSIStorageCapacity) *CapacityIndex {
+	idx := &CapacityIndex{byLabel: map[string]map[string][]*segment{}}
 	for _, c := range capacities {
 		s := &segment{capacity: c, free: quantityOr(c.Capacity, -1)}
 		s.limit = quantityOr(c.MaximumVolumeSize, s.free)
@@ -68,7 +71,7 @@ func newSegmentIndex(capacities []*storagev1.CSIStorageCapacity) *segmentIndex {
 // hold a volume of the requested size, the one with the most free capacity.
 // It also returns the largest limit among reachable segments, -1 when none
 // is reachable, to explain a failure.
-func (idx *segmentIndex) bestSegment(node *corev1.Node, request int64) (*segment, int64) {
+func (idx *CapacityIndex) bestSegment(node *corev1.Node, request int64) (*segment, int64) {
 	var best *segment
 	largest := int64(-1)
 	consider := func(s *segment) {

@@ -88,7 +88,7 @@ type delayedClaim struct {
 	candidates []*candidatePV
 	// driver is the class's provisioner when it names a CSIDriver object.
 	driver     string
-	capacities *segmentIndex // only when the driver tracks capacity
+	capacities *CapacityIndex // only when the driver tracks capacity
 }
 
 type candidatePV struct {
@@ -251,7 +251,7 @@ func (e *Evaluator) prepareDelayed(pvc *corev1.PersistentVolumeClaim, class *sto
 	if driver, ok := e.snap.CSIDriver(class.Provisioner); ok {
 		d.driver = driver.Name
 		if driver.Spec.StorageCapacity != nil && *driver.Spec.StorageCapacity && d.request > 0 {
-			d.capacities = newSegmentIndex(e.snap.CapacitiesByClass(class.Name))
+			d.capacities = e.snap.CapacityIndex(class.Name)
 		}
 	}
 	return d

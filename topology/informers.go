@@ -46,6 +46,18 @@ func NewInformerSnapshot(factory informers.SharedInformerFactory) (*InformerSnap
 		*i.into = i.inf.GetIndexer()
 		s.synced = append(s.synced, i.inf.HasSynced)
 	}
+	reg, err := storage.CSIStorageCapacities().Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc: func(obj any) { onObject(obj, s.forgetCapacities) },
+		UpdateFunc: func(old, obj any) {
+			onObject(old, s.forgetCapacities)
+			onObject(obj, s.forgetCapacities)
+		},
+		DeleteFunc: func(obj any) { onObject(obj, s.forgetCapacities) },
+	})
+	if err != nil {
+		return nil, fmt.Errorf("adding event handler: %w", err)
+	}
+	s.synced = append(s.synced, reg.HasSynced)
 	if err := s.trackUsage(core.Pods().Informer(), storage.VolumeAttachments().Informer(),
 		core.PersistentVolumeClaims().Informer(), core.PersistentVolumes().Informer()); err != nil {
 		return nil, err

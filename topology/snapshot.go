@@ -1,6 +1,8 @@
 package topology
 
 import (
+	"sync"
+
 	corev1 "k8s.io/api/core/v1"
 	storagev1 "k8s.io/api/storage/v1"
 	"k8s.io/client-go/tools/cache"
@@ -25,6 +27,9 @@ type Snapshot interface {
 	UnboundPersistentVolumes(class string) []*corev1.PersistentVolume
 	// CapacitiesByClass lists the CSIStorageCapacity objects of a class.
 	CapacitiesByClass(class string) []*storagev1.CSIStorageCapacity
+	// CapacityIndex returns the class's capacities compiled for lookup by
+	// node, kept until they change.
+	CapacityIndex(class string) *CapacityIndex
 	// PodsByClaim lists the pods that reference a claim, directly or as a
 	// generic ephemeral volume.
 	PodsByClaim(namespace, claim string) []*corev1.Pod
@@ -119,6 +124,32 @@ func attachmentIndexers() cache.Indexers {
 type indexedSnapshot struct {
 	nodes, csiNodes, csiDrivers, pvs, pvcs, classes, capacities, pods, attachments cache.Indexer
 	usage                                                                          *nodeUsage
+
+	capacityMu      sync.Mutex
+	capacityIndexes map[string]*CapacityIndex
+}
+
+// CapacityIndex returns the compiled capacities of a class, building them on
+// first use after a change.
+func (s *indexedSnapshot) CapacityIndex(class string) *CapacityIndex {
+	s.capacityMu.Lock()
+	defer s.capacityMu.Unlock()
+	if idx, ok := s.capacityIndexes[class]; ok {
+		return idx
+	}
+	idx := newCapacityIndex(s.CapacitiesByClass(class))
+	if s.capacityIndexes == nil {
+		s.capacityIndexes = map[string]*CapacityIndex{}
+	}
+	s.capacityIndexes[class] = idx
+	return idx
+}
+
+// forgetCapacities drops the compiled capacities of a class after a change.
+func (s *indexedSnapshot) forgetCapacities(c *storagev1.CSIStorageCapacity) {
+	s.capacityMu.Lock()
+	defer s.capacityMu.Unlock()
+	delete(s.capacityIndexes, c.StorageClassName)
 }
 
 var _ Snapshot = &indexedSnapshot{}

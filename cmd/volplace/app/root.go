@@ -25,6 +25,7 @@ func NewCommand() *cobra.Command {
 extender), checks and defaults PersistentVolumeClaims, StorageClasses and Pods
 (an admission webhook), and explains offline why a pod's volumes fit a node or not.`,
 		SilenceUsage:  true,
+		RunE:          func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 		SilenceErrors: true,
 		PersistentPreRunE: func(*cobra.Command, []string) error {
 			verflag.PrintAndExitIfRequested()
