@@ -1,0 +1,152 @@
+package e2e
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	assets := os.Getenv(EnvAssets)
+	if assets == "" {
+		if os.Getenv(EnvRequired) == "1" {
+			fmt.Fprintf(os.Stderr, "FAIL: e2e: %s=1 but %s is not set: it must name the directory with etcd, kube-apiserver and kube-scheduler; `make test` sets it, or run\n"+
+				"  %s=\"$(hack/control-plane.sh)\" go test ./test/e2e/\n", EnvRequired, EnvAssets, EnvAssets)
+			os.Exit(1)
+		}
+		fmt.Fprintf(os.Stderr, "e2e: skipping the end-to-end tests: %s is not set (`make test` sets it; or run %s=\"$(hack/control-plane.sh)\" go test ./test/e2e/)\n", EnvAssets, EnvAssets)
+		os.Exit(0)
+	}
+	if f := flag.Lookup("test.list"); f != nil && f.Value.String() != "" {
+		os.Exit(m.Run())
+	}
+	// The scenarios mostly wait on kube-scheduler: run them all at once
+	// rather than GOMAXPROCS at a time, unless -parallel says otherwise.
+	parallelSet := false
+	flag.Visit(func(f *flag.Flag) { parallelSet = parallelSet || f.Name == "test.parallel" })
+	if !parallelSet {
+		_ = flag.Set("test.parallel", "16")
+	}
+
+	start := time.Now()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*startTimeout)
+	f, err := Start(ctx, assets)
+	cancel()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "FAIL: e2e: %v\n", err)
+		os.Exit(1)
+	}
+	fmt.Fprintf(os.Stderr, "e2e: control plane, volplace (extender %s, health %s) and kube-scheduler up in %v\n",
+		f.Volplace.ExtenderAddr(), f.Volplace.HealthAddr(), time.Since(start).Round(time.Millisecond))
+	if testing.Verbose() {
+		fmt.Fprintf(os.Stderr, "e2e: kube-scheduler runs with:\n%s", f.SchedulerConfig)
+	}
+	fw = f
+
+	code := m.Run()
+	if code == 0 && scenarios.Load() > 0 {
+		if err := checkMetrics(f); err != nil {
+			fmt.Fprintf(os.Stderr, "--- FAIL: volplace metrics after the scenarios: %v\n", err)
+			code = 1
+		}
+	}
+	if code != 0 {
+		f.KeepLogs()
+	}
+	if err := f.Stop(); err != nil {
+		fmt.Fprintf(os.Stderr, "e2e: teardown: %v\n", err)
+	}
+	os.Exit(code)
+}
+
+// checkMetrics reads volplace's /metrics once the scenarios ran: kube-
+// scheduler must have called the filter verb, successfully.
+func checkMetrics(f *Framework) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	page, err := f.Metrics(ctx)
+	if err != nil {
+		return err
+	}
+	const name = "volplace_extender_requests_total"
+	var lines []string
+	ok := false
+	for line := range strings.Lines(page) {
+		if !strings.HasPrefix(line, name+"{") {
+			continue
+		}
+		lines = append(lines, strings.TrimSpace(line))
+		if strings.Contains(line, `verb="filter"`) && strings.Contains(line, `code="200"`) {
+			fields := strings.Fields(line)
+			if v, err := strconv.ParseFloat(fields[len(fields)-1], 64); err == nil && v > 0 {
+				ok = true
+			}
+		}
+	}
+	if !ok {
+		return fmt.Errorf(`no %s{code="200",verb="filter"} > 0; the series are:\n%s`, name, strings.Join(lines, "\n"))
+	}
+	fmt.Fprintf(os.Stderr, "e2e: volplace metrics after the scenarios:\n  %s\n", strings.Join(lines, "\n  "))
+	return nil
+}
+
+// Placement maps each pod of a scenario to the node it landed on, without
+// the scenario prefix, or to "Pending: <reason>".
+type Placement map[string]string
+
+// pending is the Placement of a pod that stays Pending for a reason.
+func pending(reason string) string { return "Pending: " + reason }
+
+// profileTag names a profile in scenario names (which become namespace,
+// node and driver names).
+func profileTag(profile string) string {
+	if profile == ProfileDefault {
+		return "dflt"
+	}
+	return "vponly"
+}
+
+// underBothProfiles runs a scenario under each profile, in parallel, each in
+// its own namespace with its own nodes, then checks that both placed the
+// pods alike.
+func underBothProfiles(t *testing.T, name string, run func(*Scenario) Placement) {
+	t.Helper()
+	var mu sync.Mutex
+	got := map[string]Placement{}
+	t.Run("profiles", func(t *testing.T) { // returns once both are done
+		for _, profile := range Profiles {
+			t.Run(profile, func(t *testing.T) {
+				t.Parallel()
+				p := run(NewScenario(t, name+"-"+profileTag(profile), profile))
+				mu.Lock()
+				defer mu.Unlock()
+				got[profile] = p
+			})
+		}
+	})
+	if t.Failed() {
+		return
+	}
+	if diff := cmp.Diff(got[ProfileDefault], got[ProfileVolplaceOnly]); diff != "" {
+		t.Errorf("the profiles placed the pods differently (-%s +%s):\n%s", ProfileDefault, ProfileVolplaceOnly, diff)
+	}
+}
+
+// expectPlacement compares a scenario's placement with the expected one.
+func expectPlacement(s *Scenario, want, got Placement) {
+	s.T.Helper()
+	if diff := cmp.Diff(want, got); diff != "" {
+		s.T.Errorf("placement under %s (-want +got):\n%s", s.Profile, diff)
+	}
+}
+
+func contains(s, substr string) bool { return strings.Contains(s, substr) }
