@@ -79,9 +79,9 @@ func filter(ev *topology.Evaluator, args *extenderv1.ExtenderArgs) filterOutcome
 			continue
 		}
 		if res.Reasons.Unresolvable() {
-			out.result.FailedAndUnresolvableNodes[c.name] = res.Reasons.String()
+			out.result.FailedAndUnresolvableNodes[c.name] = res.Reasons.Primary().String()
 		} else {
-			out.result.FailedNodes[c.name] = res.Reasons.String()
+			out.result.FailedNodes[c.name] = res.Reasons.Primary().String()
 		}
 		for _, r := range res.Reasons {
 			out.rejected[r.Code]++

@@ -149,9 +149,13 @@ func (e *Evaluator) Prepare(pod *corev1.Pod) *PodState {
 				continue
 			}
 		}
-		e.checkReadWriteOncePod(s, pvc)
+		rwopConflict := e.checkReadWriteOncePod(s, pvc)
 		if isBound(pvc) {
-			s.bound = append(s.bound, e.prepareBound(pod, pvc))
+			b := e.prepareBound(pod, pvc)
+			// The ReadWriteOncePod conflict already explains why the
+			// volume's other user blocks the pod.
+			b.exclusive = b.exclusive && !rwopConflict
+			s.bound = append(s.bound, b)
 			continue
 		}
 		class, delayed := e.delayedBindingClass(pvc)

@@ -59,14 +59,14 @@ func NewInformerSnapshot(factory informers.SharedInformerFactory) (*InformerSnap
 	}
 	s.synced = append(s.synced, reg.HasSynced)
 	if err := s.trackUsage(core.Pods().Informer(), storage.VolumeAttachments().Informer(),
-		core.PersistentVolumeClaims().Informer(), core.PersistentVolumes().Informer()); err != nil {
+		core.PersistentVolumeClaims().Informer(), core.PersistentVolumes().Informer(), storage.StorageClasses().Informer()); err != nil {
 		return nil, err
 	}
 	return s, nil
 }
 
 // trackUsage keeps the per-node volume counts current from events.
-func (s *InformerSnapshot) trackUsage(pods, attachments, claims, volumes cache.SharedIndexInformer) error {
+func (s *InformerSnapshot) trackUsage(pods, attachments, claims, volumes, classes cache.SharedIndexInformer) error {
 	handlers := []struct {
 		inf cache.SharedIndexInformer
 		h   cache.ResourceEventHandlerFuncs
@@ -87,6 +87,12 @@ func (s *InformerSnapshot) trackUsage(pods, attachments, claims, volumes cache.S
 			AddFunc:    func(obj any) { onObject(obj, s.refreshClaimObject) },
 			UpdateFunc: func(_, obj any) { onObject(obj, s.refreshClaimObject) },
 			DeleteFunc: func(obj any) { onObject(obj, s.refreshClaimObject) },
+		}},
+		// Unbound claims count by their class's provisioner: a class that
+		// arrives after the pods using it (informers start in any order)
+		// updates every pod. Classes are few and rarely change.
+		{classes, cache.ResourceEventHandlerFuncs{
+			AddFunc: func(any) { s.refreshPods() },
 		}},
 		{volumes, cache.ResourceEventHandlerFuncs{
 			AddFunc:    func(obj any) { onObject(obj, s.refreshVolume) },

@@ -148,7 +148,25 @@ func (rs Reasons) Unresolvable() bool {
 	return slices.ContainsFunc(rs, func(r Reason) bool { return r.Unresolvable })
 }
 
-// String joins the reasons as one line, as the extender reports a failed node.
+// Primary is the reason the extender reports to kube-scheduler for the
+// node: the first unresolvable reason if any, else the first. Like a
+// kube-scheduler plugin, which stops at its first failure, it sends one
+// reason per node, so that kube-scheduler's FailedScheduling event totals
+// nodes per reason instead of per combination of reasons. It returns the
+// zero Reason when the list is empty.
+func (rs Reasons) Primary() Reason {
+	for _, r := range rs {
+		if r.Unresolvable {
+			return r
+		}
+	}
+	if len(rs) == 0 {
+		return Reason{}
+	}
+	return rs[0]
+}
+
+// String joins all the reasons as one line, for explanations.
 func (rs Reasons) String() string {
 	parts := make([]string, len(rs))
 	for i, r := range rs {

@@ -29,15 +29,16 @@ func (e *Evaluator) holders(pod *corev1.Pod, pvc *corev1.PersistentVolumeClaim) 
 }
 
 // checkReadWriteOncePod fails the pod everywhere when it uses a
-// ReadWriteOncePod claim that another pod already uses. Preemption can help
-// by evicting that pod, so the reason is resolvable.
-func (e *Evaluator) checkReadWriteOncePod(s *PodState, pvc *corev1.PersistentVolumeClaim) {
+// ReadWriteOncePod claim that another pod already uses, and reports whether
+// it did. Preemption can help by evicting that pod, so the reason is
+// resolvable.
+func (e *Evaluator) checkReadWriteOncePod(s *PodState, pvc *corev1.PersistentVolumeClaim) bool {
 	if !slices.Contains(pvc.Spec.AccessModes, corev1.ReadWriteOncePod) {
-		return
+		return false
 	}
 	holders := e.holders(s.Pod, pvc)
 	if len(holders) == 0 {
-		return
+		return false
 	}
 	names := make([]string, len(holders))
 	for i, p := range holders {
@@ -45,6 +46,7 @@ func (e *Evaluator) checkReadWriteOncePod(s *PodState, pvc *corev1.PersistentVol
 	}
 	s.PodReasons.add(CodeReadWriteOncePodConflict, ErrReasonReadWriteOncePodConflict, pvc.Name,
 		fmt.Sprintf("claim %s is used by %s", pvc.Name, strings.Join(names, ", ")), false)
+	return true
 }
 
 // exclusiveAccess reports whether a PV may be attached to a single node at a

@@ -117,6 +117,16 @@ func TestReadWriteOnceGuard(t *testing.T) {
 			want: map[string]outcome{"n1": fits, "n2": fits},
 		},
 		{
+			name: "ReadWriteOncePod claim in use reports only the ReadWriteOncePod conflict",
+			objs: append(objects(n1, n2, st.MakePVC("data").AccessModes(corev1.ReadWriteOncePod).BoundTo("pv1").Obj(),
+				csiPV().AccessModes(corev1.ReadWriteOncePod).Obj(), st.MakePod("old").PVC("data").Node("n2").Obj()), csiNodes...),
+			pod: pod,
+			want: map[string]outcome{
+				"n1": resolvable(topology.ErrReasonReadWriteOncePodConflict + " (data)"),
+				"n2": resolvable(topology.ErrReasonReadWriteOncePodConflict + " (data)"),
+			},
+		},
+		{
 			name: "finished pod does not pin",
 			objs: append(objects(n1, n2, claim, csiPV().Obj(), st.MakePod("old").PVC("data").Node("n2").Phase(corev1.PodSucceeded).Obj()), csiNodes...),
 			pod:  pod,

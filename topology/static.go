@@ -37,9 +37,7 @@ func NewStaticSnapshot(objs ...runtime.Object) (Snapshot, error) {
 			return nil, fmt.Errorf("adding %T: %w", obj, err)
 		}
 	}
-	for _, pod := range s.Pods() {
-		s.refreshPod(pod)
-	}
+	s.refreshPods()
 	for _, obj := range s.attachments.List() {
 		s.refreshAttachment(obj.(*storagev1.VolumeAttachment))
 	}

@@ -155,6 +155,13 @@ func (s *indexedSnapshot) refreshAttachment(va *storagev1.VolumeAttachment) {
 	s.usage.set(attachmentHolder(va), s.attachmentHolding(va))
 }
 
+// refreshPods recomputes what every pod holds.
+func (s *indexedSnapshot) refreshPods() {
+	for _, pod := range s.Pods() {
+		s.refreshPod(pod)
+	}
+}
+
 // refreshClaim recomputes the pods using a claim, after the claim (or its
 // PV) changed.
 func (s *indexedSnapshot) refreshClaim(namespace, name string) {

@@ -46,16 +46,17 @@ func Evaluate(ev *topology.Evaluator, pod *corev1.Pod) *PodReport {
 			r.FeasibleNodes = append(r.FeasibleNodes, node.Name)
 			r.Scores[node.Name] = res.Score
 		case res.Reasons.Unresolvable():
-			r.UnresolvableNodes[node.Name] = res.Reasons.String()
+			r.UnresolvableNodes[node.Name] = res.Reasons.Primary().String()
 		default:
-			r.FailedNodes[node.Name] = res.Reasons.String()
+			r.FailedNodes[node.Name] = res.Reasons.Primary().String()
 		}
 	}
 	return r
 }
 
 // Summary is the line kube-scheduler would write in a FailedScheduling
-// event: each reason with the number of nodes it rejected, sorted.
+// event when volplace is its extender: each node's primary reason with the
+// number of nodes it rejected, sorted.
 func (r *PodReport) Summary() string {
 	total := len(r.results)
 	if r.podReasons.Unresolvable() {
@@ -63,8 +64,8 @@ func (r *PodReport) Summary() string {
 	}
 	counts := map[string]int{}
 	for _, res := range r.results {
-		for _, reason := range res.Reasons {
-			counts[reason.String()]++
+		if !res.Fits() {
+			counts[res.Reasons.Primary().String()]++
 		}
 	}
 	parts := make([]string, 0, len(counts))
