@@ -51,8 +51,10 @@ type filterOutcome struct {
 	details map[string]topology.Reasons
 }
 
-// filter evaluates the pod on the request's nodes.
-func filter(ev *topology.Evaluator, args *extenderv1.ExtenderArgs) filterOutcome {
+// filter evaluates the pod on the request's nodes. With reservations, it
+// reserves the pod's single-node claims when some node passes, and holds
+// back a pod whose claims another pod reserved.
+func filter(ev *topology.Evaluator, reservations *inFlight, args *extenderv1.ExtenderArgs) filterOutcome {
 	out := filterOutcome{
 		result: &extenderv1.ExtenderFilterResult{
 			FailedNodes:                extenderv1.FailedNodesMap{},
@@ -66,8 +68,18 @@ func filter(ev *topology.Evaluator, args *extenderv1.ExtenderArgs) filterOutcome
 		return out
 	}
 	state := ev.Prepare(args.Pod)
+	var exclusive []string
+	if reservations != nil {
+		exclusive = state.ExclusiveClaims()
+	}
+	held := len(exclusive) > 0 && reservations.reservedByOther(args.Pod.UID, exclusive)
 	var passed []candidate
 	for _, c := range candidates(ev.Snapshot(), args) {
+		if held {
+			out.result.FailedNodes[c.name] = ErrReasonClaimInFlight
+			out.rejected[codeClaimInFlight]++
+			continue
+		}
 		if c.node == nil {
 			out.result.FailedNodes[c.name] = ErrReasonNodeUnknown
 			out.rejected[codeNodeUnknown]++
@@ -87,6 +99,9 @@ func filter(ev *topology.Evaluator, args *extenderv1.ExtenderArgs) filterOutcome
 			out.rejected[r.Code]++
 		}
 		out.details[c.name] = res.Reasons
+	}
+	if len(passed) > 0 && len(exclusive) > 0 {
+		reservations.reserve(args.Pod.UID, exclusive)
 	}
 	if args.NodeNames != nil {
 		names := make([]string, len(passed))

@@ -32,11 +32,17 @@ type Options struct {
 	// Ready reports whether the snapshot has synced; until then requests
 	// get an answer with Error set. Nil means always ready.
 	Ready func() bool
+	// InFlightTTL is how long a pod's single-node claims stay reserved
+	// after it passes filter; 0 turns reservations off.
+	InFlightTTL time.Duration
+	// Now is the clock of reservations; nil means time.Now.
+	Now func() time.Time
 }
 
 type server struct {
-	ev   *topology.Evaluator
-	opts Options
+	ev           *topology.Evaluator
+	opts         Options
+	reservations *inFlight
 }
 
 // NewHandler returns the extender's HTTP handler over an evaluator.
@@ -49,6 +55,13 @@ func NewHandler(ev *topology.Evaluator, opts Options) (http.Handler, error) {
 	}
 	RegisterMetrics()
 	s := &server{ev: ev, opts: opts}
+	if opts.InFlightTTL > 0 {
+		now := opts.Now
+		if now == nil {
+			now = time.Now
+		}
+		s.reservations = newInFlight(opts.InFlightTTL, now)
+	}
 	r := mux.NewRouter()
 	r.Handle(FilterPath, s.instrument("filter", s.filter)).Methods(http.MethodPost)
 	r.Handle(PrioritizePath, s.instrument("prioritize", s.prioritize)).Methods(http.MethodPost)
@@ -112,7 +125,7 @@ func (s *server) filter(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, &extenderv1.ExtenderFilterResult{Error: "volplace: cache not synced yet"})
 		return
 	}
-	out := filter(s.ev, args)
+	out := filter(s.ev, s.reservations, args)
 	for code, n := range out.rejected {
 		filteredNodesTotal.WithLabelValues(string(code)).Add(float64(n))
 	}

@@ -112,6 +112,20 @@ type PodState struct {
 	newDrivers []string
 }
 
+// ExclusiveClaims returns, as "namespace/name", the pod's bound claims
+// whose volume may be on one node only (ReadWriteOnce or ReadWriteOncePod,
+// attachable) and that no scheduled pod or attachment holds yet: the claims
+// two pods scheduled in the same instant could place on two nodes.
+func (s *PodState) ExclusiveClaims() []string {
+	var out []string
+	for _, b := range s.bound {
+		if b.pv != nil && b.exclusive && len(b.inUseOn) == 0 {
+			out = append(out, b.pvc.Namespace+"/"+b.pvc.Name)
+		}
+	}
+	return out
+}
+
 // HasClaims reports whether the pod uses any claim; without claims every node
 // fits and scores zero.
 func (s *PodState) HasClaims() bool { return len(s.bound)+len(s.delayed) > 0 || len(s.PodReasons) > 0 }

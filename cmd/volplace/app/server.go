@@ -124,7 +124,11 @@ func NewServer(ctx context.Context, o *options.ServeOptions, cfg *rest.Config) (
 	baseContext := func(net.Listener) context.Context { return ctx }
 
 	if o.ExtenderBindAddress != "" {
-		handler, err := extender.NewHandler(ev, extender.Options{MaxBodyBytes: o.ExtenderMaxBodyBytes, Ready: s.snapshot.HasSynced})
+		handler, err := extender.NewHandler(ev, extender.Options{
+			MaxBodyBytes: o.ExtenderMaxBodyBytes,
+			Ready:        s.snapshot.HasSynced,
+			InFlightTTL:  extender.DefaultInFlightTTL,
+		})
 		if err != nil {
 			return nil, err
 		}
