@@ -62,6 +62,13 @@ type nodeState struct {
 	provisioned []provisioned
 	// attach holds per-driver attach counts, for scoring.
 	attach []attachCount
+
+	// Backing arrays for the slices above: most pods need few entries, and
+	// a node's evaluation then allocates once.
+	driversBuf     [4]string
+	provisionedBuf [4]provisioned
+	attachBuf      [4]attachCount
+	partsBuf       [3]ScoreComponent
 }
 
 type provisioned struct {
@@ -107,6 +114,7 @@ func (e *Evaluator) Evaluate(s *PodState, node *corev1.Node) NodeResult {
 		return NodeResult{Node: node.Name, Reasons: s.PodReasons}
 	}
 	n := &nodeState{node: node, details: e.details}
+	n.drivers, n.provisioned, n.attach = n.driversBuf[:0], n.provisionedBuf[:0], n.attachBuf[:0]
 	n.reasons = append(n.reasons, s.PodReasons...)
 	if !s.HasClaims() {
 		return NodeResult{Node: node.Name, Reasons: n.reasons}

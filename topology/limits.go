@@ -21,6 +21,9 @@ func volumeLimit(n *nodeState, driver string) (int64, bool) {
 	if entry, ok := n.csiDriver(driver); ok && entry.Allocatable != nil && entry.Allocatable.Count != nil {
 		return int64(*entry.Allocatable.Count), true
 	}
+	if len(n.node.Status.Allocatable) == 0 {
+		return 0, false
+	}
 	if q, ok := n.node.Status.Allocatable[corev1.ResourceName("attachable-volumes-csi-"+driver)]; ok {
 		return q.Value(), true
 	}

@@ -24,7 +24,7 @@ const (
 // score combines the components that apply to the pod on a fitting node into
 // a weighted mean rounded to 0..MaxScore. docs/scoring.md explains it.
 func (e *Evaluator) score(s *PodState, n *nodeState) (int64, []ScoreComponent) {
-	var parts []ScoreComponent
+	parts := n.partsBuf[:0]
 	w := e.opts.Weights
 	// Locality applies when some bound volume is in use somewhere: else
 	// every node would score the same zero.
