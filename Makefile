@@ -20,6 +20,16 @@ build: ## Build bin/volplace.
 test: ## Run unit and end-to-end tests with the race detector (builds the test control plane on first use).
 	KUBEBUILDER_ASSETS="$$(hack/control-plane.sh)" VOLPLACE_E2E_REQUIRED=1 $(GO) test -race -count=1 ./...
 
+FUZZTIME ?= 20s
+FUZZ_TARGETS = ./extender:FuzzFilterHandler ./extender:FuzzPrioritizeHandler ./webhook:FuzzAdmission \
+	./cmd/volplace/app/simulate:FuzzLoad ./cmd/volplace/app/config:FuzzParse
+
+.PHONY: fuzz
+fuzz: ## Run every fuzz target for FUZZTIME each (seed corpora under testdata/fuzz run in every go test).
+	@for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "fuzz $$name ($$pkg, $(FUZZTIME))"; \
+		$(GO) test -run='^$$' -fuzz="^$$name$$" -fuzztime=$(FUZZTIME) $$pkg || exit 1; done
+
 .PHONY: test-unit
 test-unit: ## Run the tests that need no control plane.
 	$(GO) test -race -count=1 $$($(GO) list ./... | grep -v /test/)

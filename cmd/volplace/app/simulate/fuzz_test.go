@@ -1,0 +1,45 @@
+package simulate
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/volplace/volplace/topology"
+)
+
+// FuzzLoad feeds any bytes to the loader and, when they load, to the
+// simulator: no panic, and either an error naming the file or objects every
+// pending pod can be evaluated against.
+func FuzzLoad(f *testing.F) {
+	for _, example := range []string{"capacity"} {
+		data, err := os.ReadFile(filepath.Join("..", "..", "..", "..", "examples", example, "cluster.yaml"))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	f.Add([]byte("apiVersion: v1\nkind: List\nitems: [{apiVersion: v1, kind: Pod, metadata: {name: p}, spec: {volumes: [{name: v, ephemeral: {}}]}}]"))
+	f.Add([]byte("---\nnull\n---\n[]\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		objs, err := NewLoader(nil).Load("f.yaml", data)
+		if err != nil {
+			if len(err.Error()) < len("f.yaml") || err.Error()[:len("f.yaml")] != "f.yaml" {
+				t.Fatalf("error does not name the file: %v", err)
+			}
+			return
+		}
+		snap, err := topology.NewStaticSnapshot(objs...)
+		if err != nil {
+			t.Fatalf("loaded objects the snapshot refuses: %v", err)
+		}
+		pods, err := PendingPods(snap, "", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ev := topology.NewEvaluator(snap, topology.DefaultOptions()).WithDetails()
+		for _, pod := range pods {
+			_ = Evaluate(ev, pod).Summary()
+		}
+	})
+}
