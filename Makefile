@@ -30,6 +30,12 @@ fuzz: ## Run every fuzz target for FUZZTIME each (seed corpora under testdata/fu
 		echo "fuzz $$name ($$pkg, $(FUZZTIME))"; \
 		$(GO) test -run='^$$' -fuzz="^$$name$$" -fuzztime=$(FUZZTIME) $$pkg || exit 1; done
 
+BENCHCOUNT ?= 5
+
+.PHONY: bench
+bench: ## Run the Go benchmarks (topology and the extender's HTTP handler) BENCHCOUNT times; see docs/benchmarks.md.
+	$(GO) test -run='^$$' -bench=. -benchmem -count=$(BENCHCOUNT) ./topology/ ./extender/
+
 .PHONY: test-unit
 test-unit: ## Run the tests that need no control plane.
 	$(GO) test -race -count=1 $$($(GO) list ./... | grep -v /test/)

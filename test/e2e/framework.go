@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -25,6 +26,7 @@ import (
 	"k8s.io/klog/v2/textlogger"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
+	"github.com/volplace/volplace/certs"
 	"github.com/volplace/volplace/cmd/volplace/app"
 	"github.com/volplace/volplace/cmd/volplace/app/options"
 )
@@ -101,6 +103,13 @@ type Framework struct {
 	// SchedulerConfig is the KubeSchedulerConfiguration kube-scheduler runs
 	// with.
 	SchedulerConfig string
+	// WebhookAddr is the host:port of volplace's admission webhooks.
+	WebhookAddr string
+	// WebhookCA signed the webhooks' serving certificate, in
+	// WebhookCertDir; it is the caBundle of the suite's webhook
+	// configurations.
+	WebhookCA      *certs.KeyPair
+	WebhookCertDir string
 
 	dir          string
 	keepDir      atomic.Bool
@@ -111,10 +120,13 @@ type Framework struct {
 	schedulerLog string
 	scheduler    *exec.Cmd
 	schedulerEnd chan struct{}
+	webhooksOnce sync.Once
+	webhooksErr  error
 }
 
-// Start brings up etcd and kube-apiserver, volplace and kube-scheduler, in
-// that order. On error it stops what it started.
+// Start brings up etcd and kube-apiserver, volplace (with its webhook
+// configurations registered) and kube-scheduler, in that order. On error it
+// stops what it started.
 func Start(ctx context.Context, assets string) (f *Framework, err error) {
 	f = &Framework{}
 	defer func() {
@@ -142,6 +154,9 @@ func Start(ctx context.Context, assets string) (f *Framework, err error) {
 	if err = f.startVolplace(ctx); err != nil {
 		return f, fmt.Errorf("starting volplace: %w", err)
 	}
+	if err = f.registerWebhooks(ctx); err != nil {
+		return f, fmt.Errorf("registering volplace's webhooks: %w", err)
+	}
 	if err = f.startScheduler(ctx, assets); err != nil {
 		return f, fmt.Errorf("starting kube-scheduler: %w", err)
 	}
@@ -157,8 +172,11 @@ func (f *Framework) startControlPlane(assets string) error {
 	// No controller-manager creates the default ServiceAccount and no
 	// node-lifecycle controller lifts the not-ready taint, so both admission
 	// plugins would keep every pod from running or scheduling.
+	// DefaultStorageClass runs before webhooks and would fill in the class
+	// of claims before volplace's default-class webhook sees them
+	// (docs/webhook.md, "Ordering with kube-apiserver").
 	f.env.ControlPlane.GetAPIServer().Configure().
-		Set("disable-admission-plugins", "ServiceAccount,TaintNodesByCondition")
+		Set("disable-admission-plugins", "ServiceAccount,TaintNodesByCondition,DefaultStorageClass")
 	cfg, err := f.env.Start()
 	if err != nil {
 		return err
@@ -188,9 +206,11 @@ func (f *Framework) startVolplace(ctx context.Context) error {
 	fs := pflag.NewFlagSet("volplace serve", pflag.ContinueOnError)
 	o.AddFlags(fs)
 	args := []string{"--extender-bind-address=127.0.0.1:0", "--health-bind-address=127.0.0.1:0"}
-	if fs.Lookup("webhook-bind-address") != nil {
-		args = append(args, "--webhook-bind-address=") // not under test here
+	webhookArgs, err := f.setUpWebhookCerts()
+	if err != nil {
+		return fmt.Errorf("webhook certificates: %w", err)
 	}
+	args = append(args, webhookArgs...)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

@@ -45,8 +45,8 @@ func TestMain(m *testing.M) {
 		fmt.Fprintf(os.Stderr, "FAIL: e2e: %v\n", err)
 		os.Exit(1)
 	}
-	fmt.Fprintf(os.Stderr, "e2e: control plane, volplace (extender %s, health %s) and kube-scheduler up in %v\n",
-		f.Volplace.ExtenderAddr(), f.Volplace.HealthAddr(), time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(os.Stderr, "e2e: control plane, volplace (extender %s, webhooks %s, health %s) and kube-scheduler up in %v\n",
+		f.Volplace.ExtenderAddr(), f.WebhookAddr, f.Volplace.HealthAddr(), time.Since(start).Round(time.Millisecond))
 	if testing.Verbose() {
 		fmt.Fprintf(os.Stderr, "e2e: kube-scheduler runs with:\n%s", f.SchedulerConfig)
 	}

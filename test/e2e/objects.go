@@ -60,8 +60,9 @@ type Scenario struct {
 }
 
 // NewScenario creates the namespace of a scenario whose pods kube-scheduler
-// places with the given profile.
-func NewScenario(t *testing.T, name, profile string) *Scenario {
+// places with the given profile. namespace, if given, edits the namespace
+// (labels, annotations) before creation.
+func NewScenario(t *testing.T, name, profile string, namespace ...func(*Scenario, *corev1.Namespace)) *Scenario {
 	t.Helper()
 	if fw == nil {
 		t.Fatal("the e2e framework is not running (TestMain did not start it)")
@@ -92,6 +93,9 @@ func NewScenario(t *testing.T, name, profile string) *Scenario {
 		}
 	})
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: s.Namespace}}
+	for _, m := range namespace {
+		m(s, ns)
+	}
 	if _, err := s.F.Client.CoreV1().Namespaces().Create(s.ctx(), ns, metav1.CreateOptions{}); err != nil {
 		t.Fatalf("creating namespace %s: %v", s.Namespace, err)
 	}
