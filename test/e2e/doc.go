@@ -10,4 +10,12 @@
 // PersistentVolumes and VolumeAttachments are plain API objects written by
 // the tests, and a fake provisioner (provisioner.go) answers kube-scheduler's
 // WaitForFirstConsumer provisioning requests.
+//
+// volplace also serves its admission webhooks, over TLS with a CA the suite
+// generates (webhooks.go). The webhook configurations of
+// manifests/base/webhooks.yaml are registered as shipped, except that they
+// call volplace by URL and only apply to namespaces and StorageClasses
+// labeled e2e.volplace.io/webhooks=true, so that the scheduling scenarios are
+// not affected. kube-apiserver's DefaultStorageClass admission plugin is off,
+// so that volplace's default-class webhook sees claims without a class.
 package e2e

@@ -33,8 +33,10 @@ const (
 // fw is the Framework TestMain started.
 var fw *Framework
 
-// scenarios counts the scenarios started, for TestMain's final checks.
-var scenarios atomic.Int32
+// scenarios counts the scenarios started; scheduled the pods
+// kube-scheduler bound (through volplace's filter), for TestMain's final
+// checks.
+var scenarios, scheduled atomic.Int32
 
 // scenarioRuns counts the runs of each scenario name.
 var scenarioRuns sync.Map

@@ -56,6 +56,7 @@ func (s *Scenario) WaitScheduled(pod *corev1.Pod) string {
 	}
 	// SyncVolplace then waits for volplace to see the pod on its node.
 	s.record("Pod", bound)
+	scheduled.Add(1)
 	return bound.Spec.NodeName
 }
 

@@ -124,7 +124,10 @@ func (o *ExplainOptions) Run(ctx context.Context, out io.Writer, cfg *rest.Confi
 		return err
 	}
 	factory.Start(ctx.Done())
-	defer factory.Shutdown()
+	defer func() {
+		cancel() // stop the informers before waiting for them
+		factory.Shutdown()
+	}()
 	if !cache.WaitForCacheSync(ctx.Done(), snap.Synced()...) {
 		return fmt.Errorf("listing the cluster's objects: %w", ctx.Err())
 	}

@@ -1,0 +1,292 @@
+package e2e
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/spf13/pflag"
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	"k8s.io/klog/v2"
+	"k8s.io/klog/v2/textlogger"
+	"k8s.io/utils/ptr"
+
+	"github.com/volplace/volplace/cmd/volplace/app"
+	"github.com/volplace/volplace/cmd/volplace/app/options"
+	tt "github.com/volplace/volplace/topology/testing"
+	"github.com/volplace/volplace/webhook"
+)
+
+// Webhook names of manifests/base/webhooks.yaml.
+const (
+	hookPVCDefaultClass   = "pvc-default-class.volplace.io"
+	hookPVCAccessModes    = "pvc-access-modes.volplace.io"
+	hookPVCDeletionGuard  = "pvc-deletion-guard.volplace.io"
+	hookStorageClassCheck = "storageclass-checks.volplace.io"
+)
+
+// dryRun creates nothing but runs admission, webhooks included.
+var dryRun = metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}}
+
+// NewWebhookScenario creates a scenario, under the default profile, whose
+// namespace the suite's webhook configurations select, once kube-apiserver
+// calls them. Options edit the namespace.
+func NewWebhookScenario(t *testing.T, name string, opts ...func(*Scenario, *corev1.Namespace)) *Scenario {
+	t.Helper()
+	if fw == nil {
+		t.Fatal("the e2e framework is not running (TestMain did not start it)")
+	}
+	if err := fw.WebhooksReady(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	label := func(_ *Scenario, ns *corev1.Namespace) { ns.Labels = map[string]string{WebhookLabel: WebhooksOn} }
+	return NewScenario(t, name, ProfileDefault, append([]func(*Scenario, *corev1.Namespace){label}, opts...)...)
+}
+
+// ownWebhooks selects the namespace for the scenario's own webhook
+// configurations (OwnWebhookConfigurations) instead of the suite's.
+func ownWebhooks(s *Scenario, ns *corev1.Namespace) { ns.Labels[WebhookLabel] = s.Name }
+
+// namespaceDefaultClass annotates the namespace with a default StorageClass
+// <scenario>-<suffix>.
+func namespaceDefaultClass(suffix string) func(*Scenario, *corev1.Namespace) {
+	return func(s *Scenario, ns *corev1.Namespace) {
+		if ns.Annotations == nil {
+			ns.Annotations = map[string]string{}
+		}
+		ns.Annotations[webhook.AnnNamespaceDefaultClass] = s.Name + "-" + suffix
+	}
+}
+
+// ebsProvisioner makes a class of ebs.csi.aws.com, whose access modes
+// volplace's table knows: ReadWriteOnce and ReadWriteOncePod for
+// filesystem volumes.
+func ebsProvisioner(w *tt.StorageClassWrapper) { w.Provisioner = "ebs.csi.aws.com" }
+
+// knownAccessModes tells volplace which access modes the class's
+// provisioner supports, so that its claims are checked without a warning.
+func knownAccessModes(w *tt.StorageClassWrapper) {
+	w.Annotation(webhook.AnnAccessModes, "ReadWriteOnce,ReadWriteOncePod")
+}
+
+// WarningClient returns a client of the scenario that collects warnings.
+func (s *Scenario) WarningClient() (kubernetes.Interface, *Warnings) {
+	s.T.Helper()
+	client, warnings, err := s.F.WarningClient()
+	if err != nil {
+		s.T.Fatal(err)
+	}
+	return client, warnings
+}
+
+// Eventually calls attempt every pollInterval until it returns "" and
+// fails the test with its last message if syncTimeout passes first.
+func (s *Scenario) Eventually(what string, attempt func() string) {
+	s.T.Helper()
+	eventually(s.T, what, attempt)
+}
+
+func eventually(t *testing.T, what string, attempt func() string) {
+	t.Helper()
+	var last string
+	err := poll(t.Context(), syncTimeout, func() (bool, error) {
+		last = attempt()
+		return last == "", nil
+	})
+	if err != nil {
+		t.Fatalf("%s: not within %v: %s (%v)", what, syncTimeout, last, err)
+	}
+}
+
+// WaitDefaulted waits until a dry-run claim without class in the
+// scenario's namespace gets the class from the webhooks: volplace's
+// namespace cache can lag behind the namespace's annotation.
+func (s *Scenario) WaitDefaulted(class string) {
+	s.T.Helper()
+	s.Eventually("a claim without class gets StorageClass "+class, func() string {
+		got, err := s.F.Client.CoreV1().PersistentVolumeClaims(s.Namespace).Create(s.ctx(), newClaim(s.Namespace, "probe", nil), dryRun)
+		switch {
+		case err != nil:
+			return err.Error()
+		case got.Spec.StorageClassName == nil || *got.Spec.StorageClassName != class:
+			return fmt.Sprintf("storageClassName %v", deref(got.Spec.StorageClassName))
+		}
+		return ""
+	})
+}
+
+// OwnWebhookConfigurations registers webhook configurations of the
+// scenario, named volplace-e2e-<scenario>: the manifest's claim defaulting
+// and access-mode webhooks, calling addr with caBundle (nil: for volplace
+// to publish), with failurePolicy Fail so that any failure to reach
+// volplace, TLS included, fails the request. They select the namespaces
+// labeled WebhookLabel=<scenario> (see ownWebhooks) and are deleted when
+// the test ends.
+func (s *Scenario) OwnWebhookConfigurations(addr string, caBundle []byte) string {
+	s.T.Helper()
+	name := "volplace-e2e-" + s.Name
+	mutating, validating, err := WebhookConfigurations(WebhookTarget{
+		Name: name, Addr: addr, CABundle: caBundle, Selector: s.Name,
+		FailurePolicy: ptr.To(admissionregistrationv1.Fail),
+		Webhooks:      []string{hookPVCDefaultClass, hookPVCAccessModes},
+	})
+	if err != nil {
+		s.T.Fatal(err)
+	}
+	if err := CreateWebhookConfigurations(s.ctx(), s.F.Client, mutating, validating); err != nil {
+		s.T.Fatal(err)
+	}
+	s.T.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := DeleteWebhookConfigurations(ctx, s.F.Client, name); err != nil {
+			s.T.Errorf("deleting webhook configurations %s: %v", name, err)
+		}
+	})
+	return name
+}
+
+// requestStream sends admission requests at a steady pace and counts the
+// failures.
+type requestStream struct {
+	sent, failed atomic.Int64
+	mu           sync.Mutex
+	errs         []string
+	stop         chan struct{}
+	wg           sync.WaitGroup
+}
+
+// StreamClaims starts workers that each send, every period until Stop, a
+// dry-run claim without class through the webhooks of the scenario's
+// namespace: it must be admitted with StorageClass want.
+func (s *Scenario) StreamClaims(workers int, period time.Duration, want string) *requestStream {
+	st := &requestStream{stop: make(chan struct{})}
+	ctx := s.ctx()
+	claims := s.F.Client.CoreV1().PersistentVolumeClaims(s.Namespace)
+	for w := range workers {
+		st.wg.Go(func() {
+			ticker := time.NewTicker(period)
+			defer ticker.Stop()
+			for i := 0; ; i++ {
+				start := time.Now()
+				got, err := claims.Create(ctx, newClaim(s.Namespace, fmt.Sprintf("stream-%d-%d", w, i), nil), dryRun)
+				if ctx.Err() != nil {
+					return
+				}
+				st.sent.Add(1)
+				msg := ""
+				switch {
+				case err != nil:
+					msg = err.Error()
+				case got.Spec.StorageClassName == nil || *got.Spec.StorageClassName != want:
+					msg = fmt.Sprintf("admitted without the mutating webhook: storageClassName %v", deref(got.Spec.StorageClassName))
+				}
+				if msg != "" {
+					st.failed.Add(1)
+					st.mu.Lock()
+					if len(st.errs) < 5 {
+						st.errs = append(st.errs, fmt.Sprintf("worker %d, request %d at %s (%v): %s", w, i, start.Format("15:04:05.000"), time.Since(start).Round(time.Millisecond), msg))
+					}
+					st.mu.Unlock()
+				}
+				select {
+				case <-st.stop:
+					return
+				case <-ticker.C:
+				}
+			}
+		})
+	}
+	return st
+}
+
+// Stop ends the stream after its request in flight and reports.
+func (st *requestStream) Stop() (sent, failed int64, errs []string) {
+	close(st.stop)
+	st.wg.Wait()
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return st.sent.Load(), st.failed.Load(), st.errs
+}
+
+// StartVolplace runs another in-process `volplace serve` with the given
+// flags (health on a free loopback port, extender off unless the flags say
+// otherwise) until the test ends, logging to volplace-<scenario>.log, and
+// waits until it is ready.
+func (s *Scenario) StartVolplace(args ...string) *app.Server {
+	s.T.Helper()
+	o := options.NewServeOptions()
+	fs := pflag.NewFlagSet("volplace serve", pflag.ContinueOnError)
+	o.AddFlags(fs)
+	if err := fs.Parse(append([]string{"--extender-bind-address=", "--health-bind-address=127.0.0.1:0"}, args...)); err != nil {
+		s.T.Fatal(err)
+	}
+	if errs := o.Validate(); len(errs) > 0 {
+		s.T.Fatal(errors.Join(errs...))
+	}
+	logPath := filepath.Join(s.F.dir, "volplace-"+s.Name+".log")
+	out, err := os.Create(logPath)
+	if err != nil {
+		s.T.Fatal(err)
+	}
+	logger := textlogger.NewLogger(textlogger.NewConfig(textlogger.Verbosity(4), textlogger.Output(out)))
+	cfg := rest.CopyConfig(s.F.Config)
+	cfg.UserAgent = "volplace-e2e-" + s.Name
+	ctx, cancel := context.WithCancel(klog.NewContext(context.WithoutCancel(s.ctx()), logger))
+	srv, err := app.NewServer(ctx, o, cfg)
+	if err != nil {
+		cancel()
+		out.Close()
+		s.T.Fatalf("starting volplace %v: %v\n--- its log:\n%s", args, err, tail(logPath, 20, ""))
+	}
+	done := make(chan error, 1)
+	go func() { done <- srv.Run(ctx) }()
+	s.T.Cleanup(func() {
+		defer out.Close()
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				s.T.Errorf("volplace %v: %v", args, err)
+			}
+		case <-time.After(stopTimeout):
+			s.T.Errorf("volplace %v did not stop within %v", args, stopTimeout)
+		}
+	})
+	readyz := "http://" + srv.HealthAddr() + "/readyz"
+	err = poll(s.ctx(), startTimeout, func() (bool, error) {
+		select {
+		case err := <-done:
+			done <- err
+			return false, fmt.Errorf("volplace exited early: %w", err)
+		default:
+		}
+		code, _, err := httpGet(s.ctx(), http.DefaultClient, readyz)
+		return err == nil && code == http.StatusOK, nil
+	})
+	if err != nil {
+		s.T.Fatalf("volplace %v is not ready: %v\n--- its log:\n%s", args, err, tail(logPath, 20, ""))
+	}
+	return srv
+}
+
+// expectWarnings compares the warnings a request returned with the
+// expected ones.
+func expectWarnings(t *testing.T, what string, got []string, want ...string) {
+	t.Helper()
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("%s: warnings\n  %q\nwant\n  %q", what, got, want)
+	}
+}
