@@ -26,8 +26,6 @@ type segment struct {
 // segments with a one-label matchLabels selector are looked up by that
 // label; other selectors are tested one by one.
 type CapacityIndex struct {
-	// built is the number of capacities compiled, for tests.
-	built   int
 	byLabel map[string]map[string][]*segment // key -> value -> segments
 	other   []*segment
 }

@@ -370,13 +370,13 @@ func (v *volplaceServer) waitReady(ctx context.Context, timeout time.Duration) e
 		select {
 		case err := <-v.done:
 			v.done <- err
-			return false, fmt.Errorf("volplace %s exited: %v", v.name, err)
+			return false, fmt.Errorf("volplace %s exited: %w", v.name, err)
 		default:
 		}
 		code, body, err := httpGet(ctx, http.DefaultClient, readyz)
 		if err != nil {
-			last = err.Error()
-			return false, nil
+			last = err.Error() // not listening yet: poll again
+			return false, nil  //nolint:nilerr // a failed probe is retried
 		}
 		last = fmt.Sprintf("HTTP %d: %s", code, strings.TrimSpace(string(body)))
 		return code == http.StatusOK, nil

@@ -85,7 +85,11 @@ profiles:
 			if err := o.Run(&out); err != nil {
 				t.Fatal(err)
 			}
-			body := out.Bytes()[bytes.Index(out.Bytes(), []byte("apiVersion")):]
+			start := bytes.Index(out.Bytes(), []byte("apiVersion"))
+			if start < 0 {
+				t.Fatalf("no apiVersion in the output:\n%s", out.String())
+			}
+			body := out.Bytes()[start:]
 			if diff := cmp.Diff(tt.want, string(body)); diff != "" {
 				t.Errorf("output (-want,+got):\n%s", diff)
 			}
