@@ -6,8 +6,6 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
-	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -25,7 +23,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
@@ -35,16 +32,11 @@ import (
 
 	"github.com/volplace/volplace/cmd/volplace/app"
 	"github.com/volplace/volplace/cmd/volplace/app/options"
+	"github.com/volplace/volplace/test/internal/harness"
 )
 
 // Environment variables the package reads, as test/e2e does.
 const (
-	// envAssets names the directory with etcd, kube-apiserver,
-	// kube-scheduler and (optionally) kubectl: hack/control-plane.sh prints
-	// it.
-	envAssets = "KUBEBUILDER_ASSETS"
-	// envRequired, set to 1, turns a missing envAssets into a failure.
-	envRequired = "VOLPLACE_E2E_REQUIRED"
 	// envKeepLogs, set to 1, keeps the temporary directory with the logs
 	// and configurations of a passing run too (a failing run keeps it).
 	envKeepLogs = "VOLPLACE_DEPLOY_KEEP_LOGS"
@@ -120,7 +112,7 @@ func startCluster(assets string) (c *cluster, err error) {
 		}
 	}
 	if len(missing) > 0 {
-		return c, fmt.Errorf("%s=%s lacks %s; hack/control-plane.sh builds them and prints the directory to use", envAssets, assets, strings.Join(missing, ", "))
+		return c, fmt.Errorf("%s=%s lacks %s; hack/control-plane.sh builds them and prints the directory to use", harness.EnvAssets, assets, strings.Join(missing, ", "))
 	}
 	if c.kubectl, err = findKubectl(assets); err != nil {
 		return c, err
@@ -196,7 +188,7 @@ func findKubectl(assets string) (string, error) {
 	}
 	p, err := exec.LookPath("kubectl")
 	if err != nil {
-		return "", fmt.Errorf("no kubectl in %s=%s or on PATH: hack/control-plane.sh links the machine's kubectl there; install kubectl (with kustomize, `kubectl apply -k`)", envAssets, assets)
+		return "", fmt.Errorf("no kubectl in %s=%s or on PATH: hack/control-plane.sh links the machine's kubectl there; install kubectl (with kustomize, `kubectl apply -k`)", harness.EnvAssets, assets)
 	}
 	return p, nil
 }
@@ -366,14 +358,14 @@ func (c *cluster) startVolplace(ctx context.Context, name string, cfg *rest.Conf
 func (v *volplaceServer) waitReady(ctx context.Context, timeout time.Duration) error {
 	readyz := "http://" + v.HealthAddr() + "/readyz"
 	var last string
-	err := poll(ctx, timeout, func() (bool, error) {
+	err := harness.Poll(ctx, timeout, func() (bool, error) {
 		select {
 		case err := <-v.done:
 			v.done <- err
 			return false, fmt.Errorf("volplace %s exited: %w", v.name, err)
 		default:
 		}
-		code, body, err := httpGet(ctx, http.DefaultClient, readyz)
+		code, body, err := harness.HTTPGet(ctx, http.DefaultClient, readyz)
 		if err != nil {
 			last = err.Error() // not listening yet: poll again
 			return false, nil  //nolint:nilerr // a failed probe is retried
@@ -408,7 +400,7 @@ func (v *volplaceServer) Stop() error {
 // HTTP code. The metrics registry is global: every in-process volplace counts
 // into it.
 func (v *volplaceServer) extenderRequests(ctx context.Context, verb, code string) (float64, error) {
-	status, body, err := httpGet(ctx, http.DefaultClient, "http://"+v.HealthAddr()+"/metrics")
+	status, body, err := harness.HTTPGet(ctx, http.DefaultClient, "http://"+v.HealthAddr()+"/metrics")
 	if err != nil {
 		return 0, err
 	}
@@ -444,7 +436,7 @@ func (c *cluster) startScheduler(t *testing.T, name string, config []byte, kubec
 	if err := os.WriteFile(configPath, config, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	port, err := freePort()
+	port, err := harness.FreePort()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -482,18 +474,18 @@ func (c *cluster) startScheduler(t *testing.T, name string, config []byte, kubec
 		s.stop()
 		t.Logf("kube-scheduler %s stopped in %v", name, time.Since(stopStart).Round(time.Millisecond))
 		if t.Failed() {
-			t.Logf("kube-scheduler %s ran with %s:\n%s\n--- kube-scheduler log tail (%s):\n%s", name, configPath, config, s.log, tail(s.log, 40, ""))
-			t.Logf("--- volplace log tail (%s):\n%s", c.volplaceLog, tail(c.volplaceLog, 30, ""))
+			t.Logf("kube-scheduler %s ran with %s:\n%s\n--- kube-scheduler log tail (%s):\n%s", name, configPath, config, s.log, harness.Tail(s.log, 40, ""))
+			t.Logf("--- volplace log tail (%s):\n%s", c.volplaceLog, harness.Tail(c.volplaceLog, 30, ""))
 		}
 	})
 
 	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
 	readyz := fmt.Sprintf("https://127.0.0.1:%d/readyz", port)
-	err = poll(t.Context(), startTimeout, func() (bool, error) {
+	err = harness.Poll(t.Context(), startTimeout, func() (bool, error) {
 		if s.exited() {
 			return false, fmt.Errorf("kube-scheduler exited: %v", s.cmd.ProcessState)
 		}
-		code, _, err := httpGet(t.Context(), client, readyz)
+		code, _, err := harness.HTTPGet(t.Context(), client, readyz)
 		return err == nil && code == http.StatusOK, nil
 	})
 	if err != nil {
@@ -521,55 +513,4 @@ func (s *kubeScheduler) stop() {
 		_ = s.cmd.Process.Kill()
 		<-s.done
 	}
-}
-
-// poll calls cond every pollInterval until it returns true or an error, or
-// timeout passes.
-func poll(ctx context.Context, timeout time.Duration, cond func() (bool, error)) error {
-	return wait.PollUntilContextTimeout(ctx, pollInterval, timeout, true, func(context.Context) (bool, error) {
-		return cond()
-	})
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
-func httpGet(ctx context.Context, client *http.Client, url string) (int, []byte, error) {
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return 0, nil, err
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return 0, nil, err
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	return resp.StatusCode, body, err
-}
-
-// tail returns the last n lines of a file that contain grep ("" for all).
-func tail(path string, n int, grep string) string {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return fmt.Sprintf("(reading %s: %v)", path, err)
-	}
-	var lines []string
-	for line := range bytes.Lines(data) {
-		if grep == "" || bytes.Contains(line, []byte(grep)) {
-			lines = append(lines, strings.TrimRight(string(line), "\n"))
-		}
-	}
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
 }

@@ -16,20 +16,13 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/rest"
+
+	"github.com/volplace/volplace/test/internal/harness"
 )
 
 func TestMain(m *testing.M) {
 	flag.Parse()
-	assets := os.Getenv(envAssets)
-	if assets == "" {
-		if os.Getenv(envRequired) == "1" {
-			fmt.Fprintf(os.Stderr, "FAIL: deploy: %s=1 but %s is not set: it must name the directory with etcd, kube-apiserver and kube-scheduler; `make test` sets it, or run\n"+
-				"  %s=\"$(hack/control-plane.sh)\" go test ./test/deploy/\n", envRequired, envAssets, envAssets)
-			os.Exit(1)
-		}
-		fmt.Fprintf(os.Stderr, "deploy: skipping the deployment tests: %s is not set (`make test` sets it; or run %s=\"$(hack/control-plane.sh)\" go test ./test/deploy/)\n", envAssets, envAssets)
-		os.Exit(0)
-	}
+	assets := harness.Assets("deploy", "./test/deploy/")
 	if f := flag.Lookup("test.list"); f != nil && f.Value.String() != "" {
 		os.Exit(m.Run())
 	}
@@ -139,7 +132,7 @@ func startInstalledVolplace() error {
 	if n := len(deploy.Spec.Template.Spec.Containers); n != 1 {
 		return fmt.Errorf("the Deployment volplace has %d containers, want 1", n)
 	}
-	webhookPort, err := freePort()
+	webhookPort, err := harness.FreePort()
 	if err != nil {
 		return err
 	}
@@ -162,10 +155,10 @@ func startInstalledVolplace() error {
 	start := time.Now()
 	v, err := cl.startVolplace(ctx, "as-serviceaccount", serviceAccountConfig(), args)
 	if err != nil {
-		return fmt.Errorf("volplace serve %s as %s: %w\n--- volplace log tail:\n%s", strings.Join(args, " "), serviceAccountUser, err, tail(cl.volplaceLog, 30, ""))
+		return fmt.Errorf("volplace serve %s as %s: %w\n--- volplace log tail:\n%s", strings.Join(args, " "), serviceAccountUser, err, harness.Tail(cl.volplaceLog, 30, ""))
 	}
 	if err := v.waitReady(ctx, startTimeout); err != nil {
-		return fmt.Errorf("%w\n--- volplace log tail:\n%s", err, tail(cl.volplaceLog, 30, ""))
+		return fmt.Errorf("%w\n--- volplace log tail:\n%s", err, harness.Tail(cl.volplaceLog, 30, ""))
 	}
 	installation.readyAfter = time.Since(start)
 	installation.volplace = v

@@ -20,6 +20,8 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
+
+	"github.com/volplace/volplace/test/internal/harness"
 )
 
 // canIRule is a row of `kubectl auth can-i --list`.
@@ -235,7 +237,7 @@ func TestVolplaceRunsAsServiceAccount(t *testing.T) {
 			t.Fatalf("the caBundle holds no PEM certificate:\n%s", bundle)
 		}
 		client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots, ServerName: "127.0.0.1"}}}
-		if _, _, err := httpGet(t.Context(), client, "https://"+v.WebhookAddr()+"/"); err != nil {
+		if _, _, err := harness.HTTPGet(t.Context(), client, "https://"+v.WebhookAddr()+"/"); err != nil {
 			t.Errorf("the webhook server's certificate does not verify against the caBundle: %v", err)
 		}
 	}

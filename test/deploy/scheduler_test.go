@@ -26,6 +26,7 @@ import (
 
 	"github.com/volplace/volplace/certs"
 	"github.com/volplace/volplace/cmd/volplace/app"
+	"github.com/volplace/volplace/test/internal/harness"
 )
 
 // The scheduling scenario: three nodes in zones a, b and c, each with a
@@ -199,7 +200,7 @@ func runSchedulerCase(t *testing.T, tc schedulerCase, v *volplaceServer) {
 	}
 	start := time.Now()
 	var node string
-	err = poll(ctx, startTimeout, func() (bool, error) {
+	err = harness.Poll(ctx, startTimeout, func() (bool, error) {
 		if sched.exited() {
 			return false, fmt.Errorf("kube-scheduler exited: %v", sched.cmd.ProcessState)
 		}
@@ -226,7 +227,7 @@ func runSchedulerCase(t *testing.T, tc schedulerCase, v *volplaceServer) {
 	}
 	t.Logf("scheduled on %s in %v; volplace answered %v filter call(s)", node, time.Since(start).Round(time.Millisecond), after-before)
 	if tc.serviceAccount != "" {
-		if lines := tail(sched.log, 10, "forbidden"); lines != "" {
+		if lines := harness.Tail(sched.log, 10, "forbidden"); lines != "" {
 			t.Errorf("kube-scheduler, as ServiceAccount %s, was refused permissions:\n%s", tc.serviceAccount, lines)
 		}
 	}
@@ -343,7 +344,7 @@ func waitForVolplaceCache(t *testing.T, v *volplaceServer, ns, pvName string) {
 	t.Helper()
 	s := v.Snapshot()
 	var missing string
-	err := poll(t.Context(), 15*time.Second, func() (bool, error) {
+	err := harness.Poll(t.Context(), 15*time.Second, func() (bool, error) {
 		for _, zone := range zones {
 			if _, ok := s.Node(nodeName(zone)); !ok {
 				missing = "Node " + nodeName(zone)

@@ -1,13 +1,10 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
-	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -29,16 +26,7 @@ import (
 	"github.com/volplace/volplace/certs"
 	"github.com/volplace/volplace/cmd/volplace/app"
 	"github.com/volplace/volplace/cmd/volplace/app/options"
-)
-
-// Environment variables the suite reads.
-const (
-	// EnvAssets names the directory with etcd, kube-apiserver and
-	// kube-scheduler (hack/control-plane.sh prints it).
-	EnvAssets = "KUBEBUILDER_ASSETS"
-	// EnvRequired, set to 1, makes a missing EnvAssets a failure instead of a
-	// skip.
-	EnvRequired = "VOLPLACE_E2E_REQUIRED"
+	"github.com/volplace/volplace/test/internal/harness"
 )
 
 // Scheduler profiles of the kube-scheduler under test.
@@ -143,7 +131,7 @@ func Start(ctx context.Context, assets string) (f *Framework, err error) {
 		}
 	}
 	if len(missing) > 0 {
-		return f, fmt.Errorf("%s=%s lacks %s; hack/control-plane.sh builds them and prints the directory to use", EnvAssets, assets, strings.Join(missing, ", "))
+		return f, fmt.Errorf("%s=%s lacks %s; hack/control-plane.sh builds them and prints the directory to use", harness.EnvAssets, assets, strings.Join(missing, ", "))
 	}
 	if f.dir, err = os.MkdirTemp("", "volplace-e2e-"); err != nil {
 		return f, err
@@ -229,14 +217,14 @@ func (f *Framework) startVolplace(ctx context.Context) error {
 	go func() { f.volplaceDone <- s.Run(runCtx) }()
 
 	readyz := "http://" + s.HealthAddr() + "/readyz"
-	return poll(ctx, startTimeout, func() (bool, error) {
+	return harness.Poll(ctx, startTimeout, func() (bool, error) {
 		select {
 		case err := <-f.volplaceDone:
 			f.volplaceDone <- err
 			return false, fmt.Errorf("volplace exited early: %w", err)
 		default:
 		}
-		code, _, err := httpGet(ctx, http.DefaultClient, readyz)
+		code, _, err := harness.HTTPGet(ctx, http.DefaultClient, readyz)
 		return err == nil && code == http.StatusOK, nil
 	})
 }
@@ -259,7 +247,7 @@ func (f *Framework) startScheduler(ctx context.Context, assets string) error {
 	if err := os.WriteFile(configPath, []byte(f.SchedulerConfig), 0o600); err != nil {
 		return err
 	}
-	port, err := freePort()
+	port, err := harness.FreePort()
 	if err != nil {
 		return err
 	}
@@ -298,13 +286,13 @@ func (f *Framework) startScheduler(ctx context.Context, assets string) error {
 	// /readyz includes the scheduler's informer sync.
 	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
 	readyz := fmt.Sprintf("https://127.0.0.1:%d/readyz", port)
-	return poll(ctx, startTimeout, func() (bool, error) {
+	return harness.Poll(ctx, startTimeout, func() (bool, error) {
 		select {
 		case <-f.schedulerEnd:
 			return false, fmt.Errorf("kube-scheduler exited early: %v", cmd.ProcessState)
 		default:
 		}
-		code, _, err := httpGet(ctx, client, readyz)
+		code, _, err := harness.HTTPGet(ctx, client, readyz)
 		return err == nil && code == http.StatusOK, nil
 	})
 }
@@ -353,14 +341,18 @@ func (f *Framework) Stop() error {
 func (f *Framework) KeepLogs() { f.keepDir.Store(true) }
 
 // SchedulerLogTail returns the last n lines of kube-scheduler's log.
-func (f *Framework) SchedulerLogTail(n int) string { return tail(f.schedulerLog, n, "") }
+func (f *Framework) SchedulerLogTail(n int) string { return harness.Tail(f.schedulerLog, n, "") }
 
 // SchedulerLogAbout returns the last n lines of kube-scheduler's log that
 // mention s (a pod's name, say).
-func (f *Framework) SchedulerLogAbout(s string, n int) string { return tail(f.schedulerLog, n, s) }
+func (f *Framework) SchedulerLogAbout(s string, n int) string {
+	return harness.Tail(f.schedulerLog, n, s)
+}
 
 // VolplaceLogAbout returns the last n lines of volplace's log that mention s.
-func (f *Framework) VolplaceLogAbout(s string, n int) string { return tail(f.volplaceLog, n, s) }
+func (f *Framework) VolplaceLogAbout(s string, n int) string {
+	return harness.Tail(f.volplaceLog, n, s)
+}
 
 func (f *Framework) diagnostics() error {
 	var b strings.Builder
@@ -368,7 +360,7 @@ func (f *Framework) diagnostics() error {
 		fmt.Fprintf(&b, "--- kube-scheduler log tail:\n%s\n", f.SchedulerLogTail(40))
 	}
 	if f.volplaceLog != "" {
-		fmt.Fprintf(&b, "--- volplace log tail:\n%s\n", tail(f.volplaceLog, 20, ""))
+		fmt.Fprintf(&b, "--- volplace log tail:\n%s\n", harness.Tail(f.volplaceLog, 20, ""))
 	}
 	if b.Len() == 0 {
 		return nil
@@ -376,55 +368,9 @@ func (f *Framework) diagnostics() error {
 	return errors.New(b.String())
 }
 
-// tail returns the last n lines of a file that contain grep ("" for all).
-func tail(path string, n int, grep string) string {
-	if path == "" {
-		return ""
-	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return fmt.Sprintf("(reading %s: %v)", path, err)
-	}
-	var lines []string
-	for line := range bytes.Lines(data) {
-		if grep == "" || bytes.Contains(line, []byte(grep)) {
-			lines = append(lines, strings.TrimRight(string(line), "\n"))
-		}
-	}
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
-func httpGet(ctx context.Context, client *http.Client, url string) (int, []byte, error) {
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return 0, nil, err
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return 0, nil, err
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	return resp.StatusCode, body, err
-}
-
 // Metrics returns volplace's /metrics page.
 func (f *Framework) Metrics(ctx context.Context) (string, error) {
-	code, body, err := httpGet(ctx, http.DefaultClient, "http://"+f.Volplace.HealthAddr()+"/metrics")
+	code, body, err := harness.HTTPGet(ctx, http.DefaultClient, "http://"+f.Volplace.HealthAddr()+"/metrics")
 	if err != nil {
 		return "", err
 	}

@@ -12,20 +12,13 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/volplace/volplace/test/internal/harness"
 )
 
 func TestMain(m *testing.M) {
 	flag.Parse()
-	assets := os.Getenv(EnvAssets)
-	if assets == "" {
-		if os.Getenv(EnvRequired) == "1" {
-			fmt.Fprintf(os.Stderr, "FAIL: e2e: %s=1 but %s is not set: it must name the directory with etcd, kube-apiserver and kube-scheduler; `make test` sets it, or run\n"+
-				"  %s=\"$(hack/control-plane.sh)\" go test ./test/e2e/\n", EnvRequired, EnvAssets, EnvAssets)
-			os.Exit(1)
-		}
-		fmt.Fprintf(os.Stderr, "e2e: skipping the end-to-end tests: %s is not set (`make test` sets it; or run %s=\"$(hack/control-plane.sh)\" go test ./test/e2e/)\n", EnvAssets, EnvAssets)
-		os.Exit(0)
-	}
+	assets := harness.Assets("e2e", "./test/e2e/")
 	if f := flag.Lookup("test.list"); f != nil && f.Value.String() != "" {
 		os.Exit(m.Run())
 	}

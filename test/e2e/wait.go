@@ -13,6 +13,7 @@ import (
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/util/wait"
 
+	"github.com/volplace/volplace/test/internal/harness"
 	"github.com/volplace/volplace/topology"
 )
 
@@ -26,24 +27,14 @@ const (
 	// pendingFor is how long a pod expected to stay Pending is watched
 	// after its FailedScheduling event.
 	pendingFor = 2 * time.Second
-	// pollInterval is the period of every poll.
-	pollInterval = 100 * time.Millisecond
 )
-
-// poll calls cond every pollInterval until it returns true or an error, or
-// timeout passes.
-func poll(ctx context.Context, timeout time.Duration, cond func() (bool, error)) error {
-	return wait.PollUntilContextTimeout(ctx, pollInterval, timeout, true, func(context.Context) (bool, error) {
-		return cond()
-	})
-}
 
 // WaitScheduled waits until kube-scheduler binds the pod and returns the
 // node's name.
 func (s *Scenario) WaitScheduled(pod *corev1.Pod) string {
 	s.T.Helper()
 	var bound *corev1.Pod
-	err := poll(s.ctx(), scheduleTimeout, func() (bool, error) {
+	err := harness.Poll(s.ctx(), scheduleTimeout, func() (bool, error) {
 		p, err := s.F.Client.CoreV1().Pods(pod.Namespace).Get(s.ctx(), pod.Name, metav1.GetOptions{})
 		if err != nil {
 			return false, err
@@ -66,7 +57,7 @@ func (s *Scenario) WaitScheduled(pod *corev1.Pod) string {
 func (s *Scenario) WaitUnschedulable(pod *corev1.Pod, want string) string {
 	s.T.Helper()
 	var msg string
-	err := poll(s.ctx(), scheduleTimeout, func() (bool, error) {
+	err := harness.Poll(s.ctx(), scheduleTimeout, func() (bool, error) {
 		events, err := s.Events(pod)
 		if err != nil {
 			return false, err
@@ -91,7 +82,7 @@ func (s *Scenario) WaitUnschedulable(pod *corev1.Pod, want string) string {
 func (s *Scenario) ExpectPending(pod *corev1.Pod) {
 	s.T.Helper()
 	var node string
-	err := poll(s.ctx(), pendingFor, func() (bool, error) {
+	err := harness.Poll(s.ctx(), pendingFor, func() (bool, error) {
 		p, err := s.F.Client.CoreV1().Pods(pod.Namespace).Get(s.ctx(), pod.Name, metav1.GetOptions{})
 		if err != nil {
 			return false, err
@@ -194,7 +185,7 @@ func (s *Scenario) SyncVolplace() {
 	pending := slices.Clone(s.written)
 	s.mu.Unlock()
 	snap := s.F.Volplace.Snapshot()
-	err := poll(s.ctx(), syncTimeout, func() (bool, error) {
+	err := harness.Poll(s.ctx(), syncTimeout, func() (bool, error) {
 		pending = slices.DeleteFunc(pending, func(w written) bool { return cached(snap, w) })
 		return len(pending) == 0, nil
 	})
@@ -280,7 +271,7 @@ func (s *Scenario) ctx() context.Context { return s.T.Context() }
 // FailedScheduling event whose message contains want, returning the message.
 func (s *Scenario) WaitOutcome(pod *corev1.Pod, want string) (node, msg string) {
 	s.T.Helper()
-	err := poll(s.ctx(), scheduleTimeout, func() (bool, error) {
+	err := harness.Poll(s.ctx(), scheduleTimeout, func() (bool, error) {
 		p, err := s.F.Client.CoreV1().Pods(pod.Namespace).Get(s.ctx(), pod.Name, metav1.GetOptions{})
 		if err != nil {
 			return false, err

@@ -25,6 +25,7 @@ import (
 
 	"github.com/volplace/volplace/cmd/volplace/app"
 	"github.com/volplace/volplace/cmd/volplace/app/options"
+	"github.com/volplace/volplace/test/internal/harness"
 	tt "github.com/volplace/volplace/topology/testing"
 	"github.com/volplace/volplace/webhook"
 )
@@ -101,7 +102,7 @@ func (s *Scenario) Eventually(what string, attempt func() string) {
 func eventually(t *testing.T, what string, attempt func() string) {
 	t.Helper()
 	var last string
-	err := poll(t.Context(), syncTimeout, func() (bool, error) {
+	err := harness.Poll(t.Context(), syncTimeout, func() (bool, error) {
 		last = attempt()
 		return last == "", nil
 	})
@@ -249,7 +250,7 @@ func (s *Scenario) StartVolplace(args ...string) *app.Server {
 	if err != nil {
 		cancel()
 		out.Close()
-		s.T.Fatalf("starting volplace %v: %v\n--- its log:\n%s", args, err, tail(logPath, 20, ""))
+		s.T.Fatalf("starting volplace %v: %v\n--- its log:\n%s", args, err, harness.Tail(logPath, 20, ""))
 	}
 	done := make(chan error, 1)
 	go func() { done <- srv.Run(ctx) }()
@@ -266,18 +267,18 @@ func (s *Scenario) StartVolplace(args ...string) *app.Server {
 		}
 	})
 	readyz := "http://" + srv.HealthAddr() + "/readyz"
-	err = poll(s.ctx(), startTimeout, func() (bool, error) {
+	err = harness.Poll(s.ctx(), startTimeout, func() (bool, error) {
 		select {
 		case err := <-done:
 			done <- err
 			return false, fmt.Errorf("volplace exited early: %w", err)
 		default:
 		}
-		code, _, err := httpGet(s.ctx(), http.DefaultClient, readyz)
+		code, _, err := harness.HTTPGet(s.ctx(), http.DefaultClient, readyz)
 		return err == nil && code == http.StatusOK, nil
 	})
 	if err != nil {
-		s.T.Fatalf("volplace %v is not ready: %v\n--- its log:\n%s", args, err, tail(logPath, 20, ""))
+		s.T.Fatalf("volplace %v is not ready: %v\n--- its log:\n%s", args, err, harness.Tail(logPath, 20, ""))
 	}
 	return srv
 }

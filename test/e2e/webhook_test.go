@@ -20,6 +20,7 @@ import (
 	"k8s.io/utils/ptr"
 
 	"github.com/volplace/volplace/certs"
+	"github.com/volplace/volplace/test/internal/harness"
 	tt "github.com/volplace/volplace/topology/testing"
 	"github.com/volplace/volplace/webhook"
 )
@@ -76,7 +77,7 @@ func TestWebhookDefaultStorageClass(t *testing.T) {
 					t.Errorf("deleting default StorageClass %s: %v", class.Name, err)
 					return
 				}
-				if err := poll(ctx, syncTimeout, func() (bool, error) {
+				if err := harness.Poll(ctx, syncTimeout, func() (bool, error) {
 					_, ok := s.F.Volplace.Snapshot().StorageClass(class.Name)
 					return !ok, nil
 				}); err != nil {
@@ -444,7 +445,7 @@ func TestWebhookCertificateRotation(t *testing.T) {
 	waitServed := func(s *Scenario, addr string, old *x509.Certificate) *x509.Certificate {
 		s.T.Helper()
 		var served *x509.Certificate
-		err := poll(s.ctx(), rotation, func() (bool, error) {
+		err := harness.Poll(s.ctx(), rotation, func() (bool, error) {
 			cert, err := ServedCertificate(s.ctx(), addr)
 			if err != nil {
 				return false, nil //nolint:nilerr // a failed handshake is retried
@@ -513,7 +514,7 @@ func TestWebhookCertificateRotation(t *testing.T) {
 		s := NewWebhookScenario(t, "wh-rotate-ca", ownWebhooks, namespaceDefaultClass("ebs"))
 		class := s.CreateStorageClass("ebs", ebsProvisioner)
 		s.SyncVolplace()
-		port, err := freePort()
+		port, err := harness.FreePort()
 		if err != nil {
 			t.Fatal(err)
 		}

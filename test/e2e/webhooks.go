@@ -30,6 +30,7 @@ import (
 	"k8s.io/utils/ptr"
 
 	"github.com/volplace/volplace/certs"
+	"github.com/volplace/volplace/test/internal/harness"
 	"github.com/volplace/volplace/webhook"
 )
 
@@ -297,7 +298,7 @@ func (f *Framework) waitWebhooks(ctx context.Context) error {
 	}
 	dryRun := metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}}
 	var last string
-	err := poll(ctx, startTimeout, func() (bool, error) {
+	err := harness.Poll(ctx, startTimeout, func() (bool, error) {
 		pvc := newClaim(probeNamespace, "probe", nil, corev1.ReadWriteMany)
 		got, err := f.Client.CoreV1().PersistentVolumeClaims(probeNamespace).Create(ctx, pvc, dryRun)
 		switch {
@@ -325,7 +326,7 @@ func (f *Framework) waitWebhooks(ctx context.Context) error {
 	})
 	if err != nil {
 		return fmt.Errorf("kube-apiserver does not call volplace's webhooks at %s after %v (last probe: %s): %w\n--- volplace log tail:\n%s",
-			f.WebhookAddr, startTimeout, last, err, tail(f.volplaceLog, 20, ""))
+			f.WebhookAddr, startTimeout, last, err, harness.Tail(f.volplaceLog, 20, ""))
 	}
 	fmt.Fprintf(os.Stderr, "e2e: kube-apiserver calls volplace's webhooks at %s (ready in %v)\n", f.WebhookAddr, time.Since(start).Round(time.Millisecond))
 	return nil

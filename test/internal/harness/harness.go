@@ -1,0 +1,106 @@
+// Package harness holds what the end-to-end and deployment suites share:
+// finding the test control plane, polling, and reading HTTP endpoints and
+// logs.
+package harness
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"k8s.io/apimachinery/pkg/util/wait"
+)
+
+// Environment variables the suites read.
+const (
+	// EnvAssets names the directory with etcd, kube-apiserver and
+	// kube-scheduler (hack/control-plane.sh prints it).
+	EnvAssets = "KUBEBUILDER_ASSETS"
+	// EnvRequired, set to 1, makes a missing EnvAssets a failure instead of a
+	// skip.
+	EnvRequired = "VOLPLACE_E2E_REQUIRED"
+)
+
+// PollInterval is how often Poll checks.
+const PollInterval = 100 * time.Millisecond
+
+// Assets returns the control plane's directory. Without one, it ends the
+// test binary: with a failure when EnvRequired is 1 (as `make test` sets),
+// else with a skip message; suite names the suite in the messages and
+// pkg its package path.
+func Assets(suite, pkg string) string {
+	assets := os.Getenv(EnvAssets)
+	if assets != "" {
+		return assets
+	}
+	hint := fmt.Sprintf("`make test` sets it, or run %s=\"$(hack/control-plane.sh)\" go test %s", EnvAssets, pkg)
+	if os.Getenv(EnvRequired) == "1" {
+		fmt.Fprintf(os.Stderr, "FAIL: %s: %s=1 but %s is not set: it must name the directory with etcd, kube-apiserver and kube-scheduler; %s\n", suite, EnvRequired, EnvAssets, hint)
+		os.Exit(1)
+	}
+	fmt.Fprintf(os.Stderr, "%s: skipping: %s is not set (%s)\n", suite, EnvAssets, hint)
+	os.Exit(0)
+	return ""
+}
+
+// Poll calls cond every PollInterval until it returns true or an error, or
+// timeout passes.
+func Poll(ctx context.Context, timeout time.Duration, cond func() (bool, error)) error {
+	return wait.PollUntilContextTimeout(ctx, PollInterval, timeout, true, func(context.Context) (bool, error) {
+		return cond()
+	})
+}
+
+// FreePort returns a loopback TCP port that was free a moment ago.
+func FreePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer func() { _ = l.Close() }()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// HTTPGet fetches url within 5 seconds and returns the status and body.
+func HTTPGet(ctx context.Context, client *http.Client, url string) (int, []byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return 0, nil, err
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer func() { _ = resp.Body.Close() }()
+	body, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, body, err
+}
+
+// Tail returns the last n lines of a file that contain grep ("" for all).
+func Tail(path string, n int, grep string) string {
+	if path == "" {
+		return ""
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Sprintf("(reading %s: %v)", path, err)
+	}
+	var lines []string
+	for line := range bytes.Lines(data) {
+		if grep == "" || bytes.Contains(line, []byte(grep)) {
+			lines = append(lines, strings.TrimRight(string(line), "\n"))
+		}
+	}
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
