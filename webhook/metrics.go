@@ -16,6 +16,7 @@ const (
 	ruleClassChecks      = "storage-class-checks"
 	ruleNodeNameRewrite  = "node-name-rewrite"
 	ruleExtenderResource = "extender-resource"
+	ruleSchedulerName    = "scheduler-name"
 )
 
 // Decisions.

@@ -38,6 +38,10 @@ type Options struct {
 	RewriteNodeName bool
 	// ExtenderResource adds StorageResource to pods with claims.
 	ExtenderResource bool
+	// SchedulerName, when set, is given to pods with claims that would go
+	// to the default scheduler, unless they carry LabelSchedulerOptOut: the
+	// secondary scheduler that calls volplace on managed clusters.
+	SchedulerName string
 }
 
 // DefaultOptions returns every rule on with the apiserver's default-class

@@ -29,6 +29,11 @@ const (
 	// StorageResource is the extended resource added to pods with claims,
 	// for kube-scheduler's managedResources.
 	StorageResource = "volplace.io/storage"
+	// LabelSchedulerOptOut, "true" on a pod, keeps its schedulerName.
+	LabelSchedulerOptOut = "volplace.io/scheduler-opt-out"
+	// defaultScheduler is the schedulerName kube-apiserver gives pods
+	// without one.
+	defaultScheduler = "default-scheduler"
 
 	annIsDefaultClass     = "storageclass.kubernetes.io/is-default-class"
 	annBetaIsDefaultClass = "storageclass.beta.kubernetes.io/is-default-class"

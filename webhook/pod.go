@@ -17,7 +17,8 @@ import (
 )
 
 // podDefaulter rewrites spec.nodeName for pods whose claims wait for a
-// scheduler, and optionally marks pods with claims for the extender.
+// scheduler, and optionally sends pods with claims to volplace's secondary
+// scheduler or marks them for the extender.
 type podDefaulter struct {
 	snap   topology.Snapshot
 	client kubernetes.Interface // nil: the cache only
@@ -38,6 +39,13 @@ func (d *podDefaulter) Default(ctx context.Context, pod *corev1.Pod) error {
 			record(ruleNodeNameRewrite, decisionMutated)
 			warn(ctx, fmt.Sprintf("spec.nodeName %q replaced by a required node affinity on metadata.name: claim %q waits for the scheduler to pick a node (WaitForFirstConsumer), which a pod with spec.nodeName never triggers", node, claim))
 		}
+	}
+	if d.opts.SchedulerName != "" && topology.HasClaims(pod) && pod.Labels[LabelSchedulerOptOut] != "true" &&
+		(pod.Spec.SchedulerName == "" || pod.Spec.SchedulerName == defaultScheduler) {
+		pod.Spec.SchedulerName = d.opts.SchedulerName
+		record(ruleSchedulerName, decisionMutated)
+		warn(ctx, fmt.Sprintf("spec.schedulerName set to %q, the scheduler that places pods by their volumes; label the pod %s=true to keep the default scheduler",
+			d.opts.SchedulerName, LabelSchedulerOptOut))
 	}
 	if d.opts.ExtenderResource && topology.HasClaims(pod) && len(pod.Spec.Containers) > 0 && !requestsStorageResource(pod) {
 		c := &pod.Spec.Containers[0]

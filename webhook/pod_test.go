@@ -165,3 +165,48 @@ func TestPodExtenderResource(t *testing.T) {
 		})
 	}
 }
+
+func TestPodSchedulerName(t *testing.T) {
+	opts := DefaultOptions()
+	opts.SchedulerName = "volplace-scheduler"
+	d := &podDefaulter{snap: snapshot(t), opts: opts}
+	optedOut := st.MakePod("p").PVC("data").Obj()
+	optedOut.Labels = map[string]string{LabelSchedulerOptOut: "true"}
+	custom := st.MakePod("p").PVC("data").Obj()
+	custom.Spec.SchedulerName = "gang-scheduler"
+	withDefault := st.MakePod("p").PVC("data").Obj()
+	withDefault.Spec.SchedulerName = "default-scheduler"
+	tests := []struct {
+		name         string
+		pod          *corev1.Pod
+		want         string
+		wantWarnings []string
+	}{
+		{
+			name: "pod with a claim and the default scheduler", pod: withDefault, want: "volplace-scheduler",
+			wantWarnings: []string{`spec.schedulerName set to "volplace-scheduler", the scheduler that places pods by their volumes; label the pod volplace.io/scheduler-opt-out=true to keep the default scheduler`},
+		},
+		{
+			name: "pod with a claim and no scheduler name", pod: st.MakePod("p").Ephemeral("scratch").Obj(), want: "volplace-scheduler",
+			wantWarnings: []string{`spec.schedulerName set to "volplace-scheduler", the scheduler that places pods by their volumes; label the pod volplace.io/scheduler-opt-out=true to keep the default scheduler`},
+		},
+		{name: "opted out", pod: optedOut, want: ""},
+		{name: "another scheduler is kept", pod: custom, want: "gang-scheduler"},
+		{name: "pod without claims", pod: st.MakePod("p").EmptyDir("tmp").Obj(), want: ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx, warnings := collectWarnings()
+			pod := tt.pod.DeepCopy()
+			if err := d.Default(ctx, pod); err != nil {
+				t.Fatal(err)
+			}
+			if pod.Spec.SchedulerName != tt.want {
+				t.Errorf("schedulerName = %q, want %q", pod.Spec.SchedulerName, tt.want)
+			}
+			if diff := cmp.Diff(tt.wantWarnings, *warnings, cmpEmpty); diff != "" {
+				t.Errorf("warnings (-want,+got):\n%s", diff)
+			}
+		})
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"os"
 	"slices"
 
+	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"sigs.k8s.io/yaml"
 
@@ -91,6 +92,11 @@ func validateWebhook(w *Webhook, path *field.Path) field.ErrorList {
 	var errs field.ErrorList
 	if p := w.DefaultStorageClassPolicy; p != "" && p != "newest" && p != "reject" {
 		errs = append(errs, field.NotSupported(path.Child("defaultStorageClassPolicy"), p, []string{"newest", "reject"}))
+	}
+	if n := w.SchedulerName; n != "" {
+		for _, msg := range validation.IsDNS1123Subdomain(n) {
+			errs = append(errs, field.Invalid(path.Child("schedulerName"), n, msg))
+		}
 	}
 	seen := map[string]bool{}
 	for i, p := range w.AccessModes {

@@ -48,6 +48,10 @@ type Webhook struct {
 	// ExtenderResource adds the volplace.io/storage extended resource to pods
 	// with claims, for kube-scheduler's managedResources. Default false.
 	ExtenderResource *bool `json:"extenderResource,omitempty"`
+	// SchedulerName, when set, is given to pods with claims that would go
+	// to the default scheduler (pods labeled volplace.io/scheduler-opt-out:
+	// "true" keep it): the secondary scheduler on managed clusters.
+	SchedulerName string `json:"schedulerName,omitempty"`
 }
 
 // ProvisionerAccessModes lists what one provisioner supports.
@@ -138,6 +142,7 @@ func (c *Configuration) WebhookOptions() webhook.Options {
 	set(&o.TopologyWaitForFirstConsumer, w.TopologyWaitForFirstConsumer)
 	set(&o.RewriteNodeName, w.RewriteNodeName)
 	set(&o.ExtenderResource, w.ExtenderResource)
+	o.SchedulerName = w.SchedulerName
 	if len(w.AccessModes) > 0 {
 		o.Capabilities = map[string]webhook.Capabilities{}
 		for _, p := range w.AccessModes {
