@@ -127,6 +127,9 @@ func (e *Evaluator) Evaluate(s *PodState, node *corev1.Node) NodeResult {
 	result := NodeResult{Node: node.Name, Reasons: n.reasons}
 	if result.Fits() {
 		result.Score, result.Components = e.score(s, n)
+		if !e.details {
+			result.Components = nil // only explanations show them
+		}
 	}
 	return result
 }
