@@ -28,7 +28,7 @@ FUZZ_TARGETS = ./extender:FuzzFilterHandler ./extender:FuzzPrioritizeHandler ./w
 fuzz: ## Run every fuzz target for FUZZTIME each (seed corpora under testdata/fuzz run in every go test).
 	@for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; name=$${t##*:}; \
 		echo "fuzz $$name ($$pkg, $(FUZZTIME))"; \
-		$(GO) test -run='^$$' -fuzz="^$$name$$" -fuzztime=$(FUZZTIME) $$pkg || exit 1; done
+		$(GO) test -run='^$$' -fuzz="^$$name$$" -fuzztime=$(FUZZTIME) -fuzzminimizetime=5s $$pkg || exit 1; done
 
 BENCHCOUNT ?= 5
 

@@ -22,11 +22,7 @@ func testHooks(t testing.TB) http.Handler {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mux := http.NewServeMux()
-	for path, hook := range Hooks(Deps{Snapshot: snap}, DefaultOptions()) {
-		mux.Handle(path, hook)
-	}
-	return mux
+	return NewHandler(Deps{Snapshot: snap}, DefaultOptions())
 }
 
 func review(op, kind, object, oldObject string) string {
@@ -88,7 +84,7 @@ func TestAdmissionReviews(t *testing.T) {
 			name: "unknown operation", path: ValidateStorageClassPath,
 			body:        review("PATCH", "StorageClass", `{"apiVersion":"storage.k8s.io/v1","kind":"StorageClass","metadata":{"name":"x"},"provisioner":"p"}`, ""),
 			wantCode:    400,
-			wantMessage: `unknown operation "PATCH"`,
+			wantMessage: `request.operation: unsupported value "PATCH": CREATE, UPDATE, DELETE or CONNECT`,
 		},
 		{name: "mutating webhooks ignore DELETE", path: MutateStorageClassPath, body: review("DELETE", "StorageClass", "", `{}`), wantAllowed: true, wantCode: 200},
 	}

@@ -178,18 +178,14 @@ func (s *Server) setUpWebhooks(ctx context.Context, o *options.ServeOptions, cli
 		}
 		s.runnables = append(s.runnables, manager.Start)
 	}
-	mux := http.NewServeMux()
 	deps := webhook.Deps{Snapshot: s.snapshot, Namespaces: namespaces, Client: client}
-	webhook.RegisterMetrics()
-	for path, hook := range webhook.Hooks(deps, conf.WebhookOptions()) {
-		mux.Handle(path, hook)
-	}
+	handler := webhook.NewHandler(deps, conf.WebhookOptions())
 	tlsConfig, watcher, err := certs.ServingConfig(filepath.Join(o.CertDir, "tls.crt"), filepath.Join(o.CertDir, "tls.key"), "")
 	if err != nil {
 		return fmt.Errorf("webhook TLS: %w", err)
 	}
 	s.runnables = append(s.runnables, watcher.Start)
-	s.webhookServer = newHTTPServer(mux, base)
+	s.webhookServer = newHTTPServer(handler, base)
 	s.webhookServer.TLSConfig = tlsConfig
 	if s.webhook, err = listen(o.WebhookBindAddress, tlsConfig); err != nil {
 		return err
