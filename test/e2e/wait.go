@@ -58,23 +58,30 @@ func (s *Scenario) WaitUnschedulable(pod *corev1.Pod, want string) string {
 	s.T.Helper()
 	var msg string
 	err := harness.Poll(s.ctx(), scheduleTimeout, func() (bool, error) {
-		events, err := s.Events(pod)
-		if err != nil {
-			return false, err
-		}
-		for _, e := range events {
-			if e.Reason == "FailedScheduling" && strings.Contains(e.Message, want) {
-				msg = e.Message
-				return true, nil
-			}
-		}
-		return false, nil
+		var err error
+		msg, err = s.failedScheduling(pod, want)
+		return msg != "", err
 	})
 	if err != nil {
 		s.T.Fatalf("pod %s: no FailedScheduling event containing %q within %v: %v\n%s", pod.Name, want, scheduleTimeout, err, s.Describe(pod))
 	}
 	s.ExpectPending(pod)
 	return msg
+}
+
+// failedScheduling returns the message of the pod's FailedScheduling event
+// that contains want, or "".
+func (s *Scenario) failedScheduling(pod *corev1.Pod, want string) (string, error) {
+	events, err := s.Events(pod)
+	if err != nil {
+		return "", err
+	}
+	for _, e := range events {
+		if e.Reason == "FailedScheduling" && strings.Contains(e.Message, want) {
+			return e.Message, nil
+		}
+	}
+	return "", nil
 }
 
 // ExpectPending fails the test if the pod gets bound to a node within
@@ -279,17 +286,8 @@ func (s *Scenario) WaitOutcome(pod *corev1.Pod, want string) (node, msg string) 
 		if node = p.Spec.NodeName; node != "" {
 			return true, nil
 		}
-		events, err := s.Events(pod)
-		if err != nil {
-			return false, err
-		}
-		for _, e := range events {
-			if e.Reason == "FailedScheduling" && strings.Contains(e.Message, want) {
-				msg = e.Message
-				return true, nil
-			}
-		}
-		return false, nil
+		msg, err = s.failedScheduling(pod, want)
+		return msg != "", err
 	})
 	if err != nil {
 		s.T.Fatalf("pod %s: neither bound nor a FailedScheduling event containing %q within %v: %v\n%s", pod.Name, want, scheduleTimeout, err, s.Describe(pod))
