@@ -74,6 +74,7 @@ func filter(ev *topology.Evaluator, reservations *inFlight, args *extenderv1.Ext
 	}
 	held := len(exclusive) > 0 && reservations.reservedByOther(args.Pod.UID, exclusive)
 	var passed []candidate
+	messages := reasonMessages{}
 	for _, c := range candidates(ev.Snapshot(), args) {
 		if held {
 			out.result.FailedNodes[c.name] = ErrReasonClaimInFlight
@@ -91,9 +92,9 @@ func filter(ev *topology.Evaluator, reservations *inFlight, args *extenderv1.Ext
 			continue
 		}
 		if res.Reasons.Unresolvable() {
-			out.result.FailedAndUnresolvableNodes[c.name] = res.Reasons.Primary().String()
+			out.result.FailedAndUnresolvableNodes[c.name] = messages.of(res.Reasons.Primary())
 		} else {
-			out.result.FailedNodes[c.name] = res.Reasons.Primary().String()
+			out.result.FailedNodes[c.name] = messages.of(res.Reasons.Primary())
 		}
 		for _, r := range res.Reasons {
 			out.rejected[r.Code]++
@@ -117,4 +118,26 @@ func filter(ev *topology.Evaluator, reservations *inFlight, args *extenderv1.Ext
 		out.result.Nodes = list
 	}
 	return out
+}
+
+// reasonMessages builds each distinct reason line once per request: most
+// failing nodes fail the same way, and a request may name thousands.
+type reasonMessages map[reasonKey]string
+
+type reasonKey struct{ message, subject string }
+
+func (m reasonMessages) of(r topology.Reason) string {
+	if len(r.Subjects) > 1 {
+		return r.String()
+	}
+	k := reasonKey{message: r.Message}
+	if len(r.Subjects) == 1 {
+		k.subject = r.Subjects[0]
+	}
+	s, ok := m[k]
+	if !ok {
+		s = r.String()
+		m[k] = s
+	}
+	return s
 }
