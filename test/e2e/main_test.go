@@ -1,7 +1,10 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -53,6 +56,10 @@ func TestMain(m *testing.M) {
 			code = 1
 		}
 	}
+	if err := checkNoSecretsLogged(f); err != nil {
+		fmt.Fprintf(os.Stderr, "--- FAIL: volplace's log after the scenarios: %v\n", err)
+		code = 1
+	}
 	if code != 0 {
 		f.KeepLogs()
 	}
@@ -60,6 +67,34 @@ func TestMain(m *testing.M) {
 		fmt.Fprintf(os.Stderr, "e2e: teardown: %v\n", err)
 	}
 	os.Exit(code)
+}
+
+// checkNoSecretsLogged reads everything volplace logged during the run, at
+// -v=5, and fails on certificate or key material and on the credentials it
+// ran with.
+func checkNoSecretsLogged(f *Framework) error {
+	data, err := os.ReadFile(f.volplaceLog)
+	if err != nil {
+		return err
+	}
+	if len(data) == 0 {
+		return errors.New("volplace logged nothing: the check would prove nothing")
+	}
+	secrets := []string{"-----BEGIN", "PRIVATE KEY", "CERTIFICATE-----"}
+	for _, s := range [][]byte{f.Config.CertData, f.Config.KeyData} {
+		if len(s) > 0 {
+			secrets = append(secrets, base64.StdEncoding.EncodeToString(s)[:32])
+		}
+	}
+	if f.Config.BearerToken != "" {
+		secrets = append(secrets, f.Config.BearerToken)
+	}
+	for _, s := range secrets {
+		if bytes.Contains(data, []byte(s)) {
+			return fmt.Errorf("%s holds secret material starting %q", f.volplaceLog, s[:min(len(s), 12)])
+		}
+	}
+	return nil
 }
 
 // checkMetrics reads volplace's /metrics once the scenarios ran: kube-
