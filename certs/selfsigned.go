@@ -236,41 +236,67 @@ type jsonPatchOp struct {
 // that does not have it yet, and reports whether it changed any. A
 // configuration that does not exist is skipped.
 func (s *SelfSigned) publishBundle(ctx context.Context, bundle []byte) (bool, error) {
-	changed := false
 	reg := s.opts.Client.AdmissionregistrationV1()
-	if name := s.opts.MutatingWebhookConfiguration; name != "" {
-		cfg, err := reg.MutatingWebhookConfigurations().Get(ctx, name, metav1.GetOptions{})
-		if err == nil {
+	mutating, err := publishTo("MutatingWebhookConfiguration", s.opts.MutatingWebhookConfiguration, bundle,
+		func(name string) ([][]byte, error) {
+			cfg, err := reg.MutatingWebhookConfigurations().Get(ctx, name, metav1.GetOptions{})
+			if err != nil {
+				return nil, err
+			}
 			bundles := make([][]byte, len(cfg.Webhooks))
 			for i, w := range cfg.Webhooks {
 				bundles[i] = w.ClientConfig.CABundle
 			}
-			if patch := bundlePatch(bundles, bundle); patch != nil {
-				_, err = reg.MutatingWebhookConfigurations().Patch(ctx, name, types.JSONPatchType, patch, metav1.PatchOptions{})
-				changed = true
-			}
-		}
-		if err != nil && !apierrors.IsNotFound(err) {
-			return false, fmt.Errorf("publishing caBundle to MutatingWebhookConfiguration %s: %w", name, err)
-		}
+			return bundles, nil
+		},
+		func(name string, patch []byte) error {
+			_, err := reg.MutatingWebhookConfigurations().Patch(ctx, name, types.JSONPatchType, patch, metav1.PatchOptions{})
+			return err
+		})
+	if err != nil {
+		return false, err
 	}
-	if name := s.opts.ValidatingWebhookConfiguration; name != "" {
-		cfg, err := reg.ValidatingWebhookConfigurations().Get(ctx, name, metav1.GetOptions{})
-		if err == nil {
+	validating, err := publishTo("ValidatingWebhookConfiguration", s.opts.ValidatingWebhookConfiguration, bundle,
+		func(name string) ([][]byte, error) {
+			cfg, err := reg.ValidatingWebhookConfigurations().Get(ctx, name, metav1.GetOptions{})
+			if err != nil {
+				return nil, err
+			}
 			bundles := make([][]byte, len(cfg.Webhooks))
 			for i, w := range cfg.Webhooks {
 				bundles[i] = w.ClientConfig.CABundle
 			}
-			if patch := bundlePatch(bundles, bundle); patch != nil {
-				_, err = reg.ValidatingWebhookConfigurations().Patch(ctx, name, types.JSONPatchType, patch, metav1.PatchOptions{})
-				changed = true
-			}
+			return bundles, nil
+		},
+		func(name string, patch []byte) error {
+			_, err := reg.ValidatingWebhookConfigurations().Patch(ctx, name, types.JSONPatchType, patch, metav1.PatchOptions{})
+			return err
+		})
+	return mutating || validating, err
+}
+
+// publishTo patches bundle into the webhooks of one configuration (read
+// their current bundles with get) and reports whether it patched. An empty
+// name or a configuration that does not exist is skipped.
+func publishTo(kind, name string, bundle []byte,
+	get func(name string) ([][]byte, error), patch func(name string, patch []byte) error) (bool, error) {
+	if name == "" {
+		return false, nil
+	}
+	current, err := get(name)
+	if err == nil {
+		p := bundlePatch(current, bundle)
+		if p == nil {
+			return false, nil
 		}
-		if err != nil && !apierrors.IsNotFound(err) {
-			return false, fmt.Errorf("publishing caBundle to ValidatingWebhookConfiguration %s: %w", name, err)
+		if err = patch(name, p); err == nil {
+			return true, nil
 		}
 	}
-	return changed, nil
+	if apierrors.IsNotFound(err) {
+		return false, nil
+	}
+	return false, fmt.Errorf("publishing caBundle to %s %s: %w", kind, name, err)
 }
 
 // bundlePatch returns a JSON patch setting caBundle on every webhook whose

@@ -101,12 +101,9 @@ the score, and the reasons. Installed as kubectl-volplace, it also runs as
 // Run lists the cluster's objects into informer caches, evaluates the pod
 // and writes the report.
 func (o *ExplainOptions) Run(ctx context.Context, out io.Writer, cfg *rest.Config, namespace, name string) error {
-	conf := config.Default()
-	if o.ConfigFile != "" {
-		var err error
-		if conf, err = config.LoadFile(o.ConfigFile); err != nil {
-			return err
-		}
+	conf, err := config.Load(o.ConfigFile)
+	if err != nil {
+		return err
 	}
 	client, err := kubernetes.NewForConfig(cfg)
 	if err != nil {

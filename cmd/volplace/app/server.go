@@ -100,12 +100,9 @@ type Server struct {
 // listeners, so that their addresses are known before Run.
 func NewServer(ctx context.Context, o *options.ServeOptions, cfg *rest.Config) (*Server, error) {
 	ctrllog.SetLogger(klog.FromContext(ctx))
-	conf := config.Default()
-	if o.ConfigFile != "" {
-		var err error
-		if conf, err = config.LoadFile(o.ConfigFile); err != nil {
-			return nil, err
-		}
+	conf, err := config.Load(o.ConfigFile)
+	if err != nil {
+		return nil, err
 	}
 	client, err := kubernetes.NewForConfig(cfg)
 	if err != nil {

@@ -21,6 +21,15 @@ func Default() *Configuration {
 	return &Configuration{APIVersion: APIVersion, Kind: Kind}
 }
 
+// Load returns the configuration of a file, or the defaults when path is
+// empty.
+func Load(path string) (*Configuration, error) {
+	if path == "" {
+		return Default(), nil
+	}
+	return LoadFile(path)
+}
+
 // LoadFile reads and validates a configuration file.
 func LoadFile(path string) (*Configuration, error) {
 	data, err := os.ReadFile(path)
