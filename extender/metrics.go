@@ -9,6 +9,14 @@ import (
 
 const subsystem = "volplace_extender"
 
+// latencyBuckets resolve the sub-millisecond answers of a healthy extender
+// as well as the seconds of an overloaded one.
+var latencyBuckets = []float64{
+	0.00005, 0.0001, 0.00015, 0.0002, 0.0003, 0.0004, 0.0005, 0.00065, 0.0008,
+	0.001, 0.00125, 0.0015, 0.002, 0.0025, 0.003, 0.004, 0.005, 0.0065, 0.008,
+	0.01, 0.015, 0.02, 0.03, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
+}
+
 var (
 	requestsTotal = metrics.NewCounterVec(&metrics.CounterOpts{
 		Subsystem:      subsystem,
@@ -20,13 +28,13 @@ var (
 		Subsystem:      subsystem,
 		Name:           "request_duration_seconds",
 		Help:           "Time to answer an extender request, from the first byte read to the last written, by verb.",
-		Buckets:        metrics.ExponentialBuckets(0.0001, 2, 17),
+		Buckets:        latencyBuckets,
 		StabilityLevel: metrics.ALPHA,
 	}, []string{"verb"})
 	filteredNodesTotal = metrics.NewCounterVec(&metrics.CounterOpts{
 		Subsystem:      subsystem,
 		Name:           "filtered_nodes_total",
-		Help:           "Nodes rejected by the filter verb, by reason code (a node rejected for two reasons counts under both).",
+		Help:           "Nodes rejected by the filter verb, by the code of the reason sent to kube-scheduler for each.",
 		StabilityLevel: metrics.ALPHA,
 	}, []string{"reason"})
 

@@ -8,21 +8,14 @@ import (
 
 // prioritize scores the request's nodes 0..10; nodes where the pod does not
 // fit, or that volplace does not know, score 0.
-func prioritize(ev *topology.Evaluator, args *extenderv1.ExtenderArgs) extenderv1.HostPriorityList {
-	cands := candidates(ev.Snapshot(), args)
+func prioritize(ev *topology.Evaluator, args *extenderv1.ExtenderArgs, parallelism int) extenderv1.HostPriorityList {
+	cands := candidates(args.NodeNames, args.Nodes)
 	list := make(extenderv1.HostPriorityList, len(cands))
-	hasClaims := topology.HasClaims(args.Pod)
-	var state *topology.PodState
-	if hasClaims {
-		state = ev.Prepare(args.Pod)
+	if topology.HasClaims(args.Pod) {
+		evaluate(ev, ev.Prepare(args.Pod), cands, args.NodeNames != nil, parallelism)
 	}
 	for i, c := range cands {
-		list[i].Host = c.name
-		if !hasClaims || c.node == nil {
-			continue
-		}
-		res := ev.Evaluate(state, c.node)
-		list[i].Score = res.Score
+		list[i] = extenderv1.HostPriority{Host: c.name, Score: c.score}
 	}
 	return list
 }

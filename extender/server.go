@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"runtime"
 	"strconv"
 	"time"
 
@@ -37,6 +38,9 @@ type Options struct {
 	InFlightTTL time.Duration
 	// Now is the clock of reservations; nil means time.Now.
 	Now func() time.Time
+	// Parallelism is how many goroutines evaluate one request's nodes;
+	// 0 means GOMAXPROCS.
+	Parallelism int
 }
 
 type server struct {
@@ -54,7 +58,12 @@ func NewHandler(ev *topology.Evaluator, opts Options) (http.Handler, error) {
 		return nil, fmt.Errorf("extender: MaxBodyBytes must be positive, not %d", opts.MaxBodyBytes)
 	}
 	RegisterMetrics()
-	s := &server{ev: ev, opts: opts}
+	if opts.Parallelism <= 0 {
+		opts.Parallelism = runtime.GOMAXPROCS(0)
+	}
+	// The verdict and the reason kube-scheduler sees do not depend on the
+	// reasons after a node's first unresolvable one.
+	s := &server{ev: ev.FailFast(), opts: opts}
 	if opts.InFlightTTL > 0 {
 		now := opts.Now
 		if now == nil {
@@ -125,23 +134,30 @@ func (s *server) filter(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, &extenderv1.ExtenderFilterResult{Error: "volplace: cache not synced yet"})
 		return
 	}
-	out := filter(s.ev, s.reservations, args)
+	out := filter(s.ev, s.reservations, args, s.opts.Parallelism)
 	for code, n := range out.rejected {
 		filteredNodesTotal.WithLabelValues(string(code)).Add(float64(n))
 	}
 	if logger.V(4).Enabled() {
-		logger.V(4).Info("Filtered nodes", "pod", klog.KObj(args.Pod),
-			"failed", len(out.result.FailedNodes), "unresolvable", len(out.result.FailedAndUnresolvableNodes))
+		logger.V(4).Info("Filtered nodes", "pod", klog.KObj(args.Pod), "failed", out.failed, "unresolvable", out.unresolvable)
 	}
 	if logger.V(5).Enabled() {
-		for node, reasons := range out.details {
-			for _, reason := range reasons {
-				logger.V(5).Info("Node rejected", "pod", klog.KObj(args.Pod), "node", klog.KRef("", node),
-					"reason", reason.String(), "details", reason.Detail, "unresolvable", reason.Unresolvable)
+		for _, c := range out.cands {
+			if !c.fits {
+				logger.V(5).Info("Node rejected", "pod", klog.KObj(args.Pod), "node", klog.KRef("", c.name),
+					"reason", c.message, "unresolvable", c.unresolvable)
 			}
 		}
 	}
-	writeJSON(w, out.result)
+	buf := getBuffer()
+	defer putBuffer(buf)
+	body, err := appendFilterResult((*buf)[:0], out)
+	if err != nil {
+		writeJSON(w, &extenderv1.ExtenderFilterResult{Error: fmt.Sprintf("volplace: encoding the result: %v", err)})
+		return
+	}
+	*buf = body
+	writeBytes(w, body)
 }
 
 func (s *server) prioritize(w http.ResponseWriter, r *http.Request) {
@@ -153,9 +169,12 @@ func (s *server) prioritize(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "volplace: cache not synced yet", http.StatusServiceUnavailable)
 		return
 	}
-	list := prioritize(s.ev, args)
+	list := prioritize(s.ev, args, s.opts.Parallelism)
 	klog.FromContext(r.Context()).V(4).Info("Prioritized nodes", "pod", klog.KObj(args.Pod), "nodes", len(list))
-	writeJSON(w, &list)
+	buf := getBuffer()
+	defer putBuffer(buf)
+	*buf = appendPriorities((*buf)[:0], list)
+	writeBytes(w, *buf)
 }
 
 func writeJSON(w http.ResponseWriter, v any) {

@@ -5,7 +5,7 @@ import "fmt"
 // checkDrivers rejects the node when its CSINode does not register a CSI
 // driver that one of the pod's volumes needs: such a pod would be placed and
 // then fail to attach or mount. A node without a CSINode has no driver.
-func (e *Evaluator) checkDrivers(n *nodeState) {
+func (e *Evaluator) checkDrivers(_ *PodState, n *nodeState) {
 	if !e.opts.RequireCSIDriver {
 		return
 	}
@@ -13,11 +13,21 @@ func (e *Evaluator) checkDrivers(n *nodeState) {
 		if _, ok := n.csiDriver(driver); ok {
 			continue
 		}
-		n.fail(CodeCSIDriverNotInstalled, csiDriverNotInstalled(driver), "", true, func() string {
+		n.fail(CodeCSIDriverNotInstalled, e.driverNotInstalled(driver), "", true, func() string {
 			if n.csiNode == nil {
 				return fmt.Sprintf("node %s has no CSINode", n.node.Name)
 			}
 			return fmt.Sprintf("CSINode %s does not list driver %s", n.node.Name, driver)
 		})
 	}
+}
+
+// driverNotInstalled returns the reason for a missing driver, built once per
+// driver name.
+func (e *Evaluator) driverNotInstalled(driver string) string {
+	if m, ok := e.messages.Load(driver); ok {
+		return m.(string)
+	}
+	m, _ := e.messages.LoadOrStore(driver, csiDriverNotInstalled(driver))
+	return m.(string)
 }

@@ -1,6 +1,9 @@
 package topology
 
 import (
+	"slices"
+	"sync"
+
 	corev1 "k8s.io/api/core/v1"
 	storagev1 "k8s.io/api/storage/v1"
 )
@@ -12,14 +15,16 @@ const MaxScore = 10
 // Evaluator applies the rules to pods and nodes of a Snapshot. It is safe for
 // concurrent use.
 type Evaluator struct {
-	snap    Snapshot
-	opts    Options
-	details bool
+	snap     Snapshot
+	opts     Options
+	details  bool
+	failFast bool
+	messages *sync.Map // CSI driver name -> its CSIDriverNotInstalled message
 }
 
 // NewEvaluator returns an Evaluator over snap.
 func NewEvaluator(snap Snapshot, opts Options) *Evaluator {
-	return &Evaluator{snap: snap, opts: opts}
+	return &Evaluator{snap: snap, opts: opts, messages: &sync.Map{}}
 }
 
 // WithDetails returns an evaluator that also explains, in Reason.Detail and
@@ -28,6 +33,18 @@ func NewEvaluator(snap Snapshot, opts Options) *Evaluator {
 func (e *Evaluator) WithDetails() *Evaluator {
 	c := *e
 	c.details = true
+	return &c
+}
+
+// FailFast returns an evaluator that stops checking a node at its first
+// unresolvable reason, as a kube-scheduler plugin stops at its first
+// failure. The node still fails, Primary still returns the same reason, and
+// the verdict (fits, fails, fails unresolvably) is unchanged: only the
+// reasons after the first unresolvable one are left out. The extender's
+// filter uses it; explanations, which list every reason, do not.
+func (e *Evaluator) FailFast() *Evaluator {
+	c := *e
+	c.failFast = true
 	return &c
 }
 
@@ -69,7 +86,15 @@ type nodeState struct {
 	provisionedBuf [4]provisioned
 	attachBuf      [4]attachCount
 	partsBuf       [3]ScoreComponent
+	reasonsBuf     [4]Reason
+	subjectsBuf    [8]string
+	subjects       int // used entries of subjectsBuf
 }
+
+// Scratch is the memory one node's evaluation works in. Reusing one Scratch
+// for many nodes makes evaluating them allocation-free. A Scratch is not
+// safe for concurrent use.
+type Scratch struct{ n nodeState }
 
 type provisioned struct {
 	claim   *delayedClaim
@@ -83,7 +108,21 @@ func (n *nodeState) fail(code Code, message, subject string, unresolvable bool, 
 	if n.details && detail != nil {
 		d = detail()
 	}
+	// A new reason takes its first subject from the scratch's buffer.
+	if subject != "" && n.subjects < len(n.subjectsBuf) &&
+		!slices.ContainsFunc(n.reasons, func(r Reason) bool { return r.Message == message }) {
+		subjects := n.subjectsBuf[n.subjects : n.subjects+1 : n.subjects+1]
+		n.subjects++
+		subjects[0] = subject
+		n.reasons = append(n.reasons, Reason{Code: code, Message: message, Subjects: subjects, Unresolvable: unresolvable})
+		subject = ""
+	}
 	n.reasons.add(code, message, subject, d, unresolvable)
+}
+
+// done reports whether a fail-fast evaluation can stop.
+func (n *nodeState) done(failFast bool) bool {
+	return failFast && n.reasons.Unresolvable()
 }
 
 func (n *nodeState) addDriver(driver string) {
@@ -110,20 +149,29 @@ func (n *nodeState) csiDriver(name string) (*storagev1.CSINodeDriver, bool) {
 
 // Evaluate checks whether the pod's volumes fit the node and scores it.
 func (e *Evaluator) Evaluate(s *PodState, node *corev1.Node) NodeResult {
+	return e.EvaluateWith(s, node, &Scratch{})
+}
+
+// EvaluateWith is Evaluate working in sc, without allocating: the result's
+// Reasons and Components live in sc and are valid until sc is used again.
+func (e *Evaluator) EvaluateWith(s *PodState, node *corev1.Node, sc *Scratch) NodeResult {
 	if s.PodReasons.Unresolvable() {
 		return NodeResult{Node: node.Name, Reasons: s.PodReasons}
 	}
-	n := &nodeState{node: node, details: e.details}
+	n := &sc.n
+	*n = nodeState{node: node, details: e.details}
 	n.drivers, n.provisioned, n.attach = n.driversBuf[:0], n.provisionedBuf[:0], n.attachBuf[:0]
-	n.reasons = append(n.reasons, s.PodReasons...)
+	n.reasons = append(n.reasonsBuf[:0], s.PodReasons...)
 	if !s.HasClaims() {
 		return NodeResult{Node: node.Name, Reasons: n.reasons}
 	}
 	n.csiNode, _ = e.snap.CSINode(node.Name)
-	e.checkBound(s, n)
-	e.checkDelayed(s, n)
-	e.checkDrivers(n)
-	e.checkAttachLimits(s, n)
+	for _, check := range [...]func(*PodState, *nodeState){e.checkBound, e.checkDelayed, e.checkDrivers, e.checkAttachLimits} {
+		if n.done(e.failFast) {
+			break
+		}
+		check(s, n)
+	}
 	result := NodeResult{Node: node.Name, Reasons: n.reasons}
 	if result.Fits() {
 		result.Score, result.Components = e.score(s, n)

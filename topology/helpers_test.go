@@ -42,7 +42,41 @@ func evaluate(t *testing.T, objs []runtime.Object, pod *corev1.Pod, opts *topolo
 	if opts != nil {
 		o = *opts
 	}
-	return topology.NewEvaluator(snap, o).EvaluateAll(pod)
+	ev := topology.NewEvaluator(snap, o)
+	results := ev.EvaluateAll(pod)
+	checkFailFast(t, ev, pod, results)
+	return results
+}
+
+// verdict is what the extender keeps of a result.
+type verdict struct {
+	Fits, Unresolvable bool
+	Primary            string
+	Score              int64
+}
+
+// checkFailFast checks that the extender's way of evaluating, failing fast
+// in one reused Scratch, gives every node the verdict, primary reason and
+// score of the full evaluation.
+func checkFailFast(t *testing.T, ev *topology.Evaluator, pod *corev1.Pod, full []topology.NodeResult) {
+	t.Helper()
+	fast := ev.FailFast()
+	state := fast.Prepare(pod)
+	var sc topology.Scratch
+	for _, want := range full {
+		node, ok := ev.Snapshot().Node(want.Node)
+		if !ok {
+			t.Fatalf("node %s not in the snapshot", want.Node)
+		}
+		got := fast.EvaluateWith(state, node, &sc)
+		if diff := cmp.Diff(verdictOf(want), verdictOf(got)); diff != "" {
+			t.Errorf("node %s, fail-fast evaluation (-full,+fail-fast):\n%s", want.Node, diff)
+		}
+	}
+}
+
+func verdictOf(r topology.NodeResult) verdict {
+	return verdict{Fits: r.Fits(), Unresolvable: r.Reasons.Unresolvable(), Primary: r.Reasons.Primary().String(), Score: r.Score}
 }
 
 func runEvalCases(t *testing.T, tests []evalCase) {

@@ -78,31 +78,31 @@ func (e *Evaluator) score(s *PodState, n *nodeState) (int64, []ScoreComponent) {
 // claims to provision, per class, averaged over classes.
 func (e *Evaluator) capacityScore(n *nodeState) (ScoreComponent, bool) {
 	type classUse struct {
+		name            string
 		requested, free int64
 	}
-	var order []string
-	use := map[string]*classUse{}
+	// A pod has few classes: a linear scan of a stack array beats a map.
+	var buf [4]classUse
+	use := buf[:0]
 	for _, p := range n.provisioned {
 		if p.segment == nil {
 			continue
 		}
 		name := p.claim.class.Name
-		u, ok := use[name]
-		if !ok {
-			u = &classUse{free: p.segment.free}
-			use[name] = u
-			order = append(order, name)
+		i := slices.IndexFunc(use, func(u classUse) bool { return u.name == name })
+		if i < 0 {
+			use = append(use, classUse{name: name, free: p.segment.free})
+			i = len(use) - 1
 		}
-		u.requested += p.claim.request
-		u.free = min(u.free, p.segment.free)
+		use[i].requested += p.claim.request
+		use[i].free = min(use[i].free, p.segment.free)
 	}
-	if len(order) == 0 {
+	if len(use) == 0 {
 		return ScoreComponent{}, false
 	}
 	var total int64
 	detail := ""
-	for _, name := range order {
-		u := use[name]
+	for _, u := range use {
 		utilization := int64(100)
 		if u.free > 0 && u.requested <= u.free {
 			utilization = int64(math.Round(float64(u.requested) * 100 / float64(u.free)))
@@ -114,11 +114,11 @@ func (e *Evaluator) capacityScore(n *nodeState) (ScoreComponent, bool) {
 		if detail != "" {
 			detail += "; "
 		}
-		detail += fmt.Sprintf("class %s: %s of %s free (%d%%)", name, formatBytes(u.requested), formatBytes(u.free), utilization)
+		detail += fmt.Sprintf("class %s: %s of %s free (%d%%)", u.name, formatBytes(u.requested), formatBytes(u.free), utilization)
 	}
 	return ScoreComponent{
 		Name:   ComponentCapacity,
-		Score:  int64(math.Round(float64(total) / float64(len(order)))),
+		Score:  int64(math.Round(float64(total) / float64(len(use)))),
 		Detail: detail,
 	}, true
 }
