@@ -1,0 +1,69 @@
+package main
+
+import (
+	"fmt"
+	"math"
+
+	dto "github.com/prometheus/client_model/go"
+	"k8s.io/component-base/metrics/legacyregistry"
+	"k8s.io/component-base/metrics/testutil"
+)
+
+// durationMetric is volplace's extender latency histogram.
+const durationMetric = "volplace_extender_request_duration_seconds"
+
+// serverHistogram reads the extender's histogram of a verb.
+func serverHistogram(verb string) (*dto.Histogram, error) {
+	vec, err := testutil.GetHistogramVecFromGatherer(legacyregistry.DefaultGatherer, durationMetric, map[string]string{"verb": verb})
+	if err != nil {
+		return nil, fmt.Errorf("reading %s{verb=%q}: %w", durationMetric, verb, err)
+	}
+	if len(vec) != 1 {
+		return &dto.Histogram{}, nil // no request of that verb yet
+	}
+	return vec[0].Histogram, nil
+}
+
+// histogramDelta returns what after observed since before: the requests of
+// one phase.
+func histogramDelta(before, after *dto.Histogram) *dto.Histogram {
+	d := &dto.Histogram{
+		SampleCount: ptr(after.GetSampleCount() - before.GetSampleCount()),
+		SampleSum:   ptr(after.GetSampleSum() - before.GetSampleSum()),
+	}
+	for i, b := range after.GetBucket() {
+		count := b.GetCumulativeCount()
+		if i < len(before.GetBucket()) {
+			count -= before.GetBucket()[i].GetCumulativeCount()
+		}
+		d.Bucket = append(d.Bucket, &dto.Bucket{UpperBound: ptr(b.GetUpperBound()), CumulativeCount: ptr(count)})
+	}
+	return d
+}
+
+// serverFigures are percentiles estimated from a histogram as Prometheus'
+// histogram_quantile does (linear within a bucket); max is the upper bound
+// of the highest bucket holding a request.
+type serverFigures struct {
+	Count         uint64
+	P50, P99, Max float64 // seconds
+}
+
+func figuresOf(h *dto.Histogram) serverFigures {
+	f := serverFigures{Count: h.GetSampleCount()}
+	if f.Count == 0 {
+		return f
+	}
+	th := &testutil.Histogram{Histogram: h}
+	f.P50, f.P99 = th.Quantile(0.50), th.Quantile(0.99)
+	f.Max = math.Inf(1)
+	for _, b := range h.GetBucket() {
+		if b.GetCumulativeCount() == f.Count {
+			f.Max = b.GetUpperBound()
+			break
+		}
+	}
+	return f
+}
+
+func ptr[T any](v T) *T { return &v }

@@ -1,0 +1,82 @@
+package main
+
+import (
+	"errors"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	st "github.com/volplace/volplace/topology/testing"
+)
+
+// Options configure a load run.
+type Options struct {
+	// Candidates are the NodeNames counts to run with, one phase each.
+	Candidates []int
+	// Claims is how many claims the pending pod uses (1 to 3).
+	Claims int
+	// Rate is pods per second; each pod sends filter then prioritize.
+	Rate float64
+	// Duration and Warmup are each phase's measured time and the time
+	// before it, whose requests are not counted.
+	Duration, Warmup time.Duration
+	// Cluster sizes the cache the extender reads.
+	Cluster st.ClusterSize
+	// Parallelism is the extender's Options.Parallelism (0: GOMAXPROCS).
+	Parallelism int
+	// Output is "table" or "json".
+	Output string
+}
+
+func defaultOptions() *Options {
+	return &Options{
+		Candidates: []int{500, 5000},
+		Claims:     3,
+		Rate:       50,
+		Duration:   30 * time.Second,
+		Warmup:     3 * time.Second,
+		Cluster:    st.BenchmarkSize,
+		Output:     "table",
+	}
+}
+
+// AddFlags adds the options' flags to fs.
+func (o *Options) AddFlags(fs *pflag.FlagSet) {
+	fs.IntSliceVar(&o.Candidates, "candidates", o.Candidates, "NodeNames per request, one phase per value.")
+	fs.IntVar(&o.Claims, "claims", o.Claims, "Claims of the pending pod, 1 to 3 (new-zonal, new-local, new-bound).")
+	fs.Float64Var(&o.Rate, "rate", o.Rate, "Pods per second; each pod sends one filter and one prioritize request.")
+	fs.DurationVar(&o.Duration, "duration", o.Duration, "Measured time of each phase.")
+	fs.DurationVar(&o.Warmup, "warmup", o.Warmup, "Unmeasured load before each phase.")
+	fs.IntVar(&o.Cluster.Nodes, "cluster-nodes", o.Cluster.Nodes, "Nodes in the extender's cache.")
+	fs.IntVar(&o.Cluster.Pods, "cluster-pods", o.Cluster.Pods, "Pods in the extender's cache.")
+	fs.IntVar(&o.Cluster.Claims, "cluster-claims", o.Cluster.Claims, "Bound PV/PVC pairs in the extender's cache.")
+	fs.IntVar(&o.Parallelism, "parallelism", o.Parallelism, "Goroutines per request in the extender (0: GOMAXPROCS).")
+	fs.StringVar(&o.Output, "output", o.Output, "Report format: table or json.")
+}
+
+// Validate checks the options.
+func (o *Options) Validate() error {
+	var errs []error
+	if len(o.Candidates) == 0 {
+		errs = append(errs, errors.New("--candidates: at least one count"))
+	}
+	for _, n := range o.Candidates {
+		if n < 1 || n > o.Cluster.Nodes {
+			errs = append(errs, errors.New("--candidates: each count must be between 1 and --cluster-nodes"))
+			break
+		}
+	}
+	if o.Claims < 1 || o.Claims > 3 {
+		errs = append(errs, errors.New("--claims: 1 to 3"))
+	}
+	if o.Rate <= 0 || o.Duration <= 0 || o.Warmup < 0 {
+		errs = append(errs, errors.New("--rate and --duration must be positive, --warmup not negative"))
+	}
+	if o.Output != "table" && o.Output != "json" {
+		errs = append(errs, errors.New("--output: table or json"))
+	}
+	if o.Cluster.Zones <= 0 || o.Cluster.Claims > o.Cluster.Pods {
+		errs = append(errs, errors.New("--cluster-claims must not exceed --cluster-pods"))
+	}
+	return errors.Join(errs...)
+}
