@@ -38,16 +38,13 @@ func BenchmarkHandler(b *testing.B) {
 			for claims := 1; claims <= 3; claims++ {
 				for _, n := range []int{100, 500, 5000} {
 					args := extenderv1.ExtenderArgs{Pod: st.PendingPod(claims)}
-					names := make([]string, n)
-					for i := range names {
-						names[i] = st.NodeName(i * (st.BenchmarkSize.Nodes / n))
-					}
+					names := st.BenchmarkSize.CandidateNames(n)
 					if mode == "names" {
 						args.NodeNames = &names
 					} else {
 						list := &corev1.NodeList{}
-						for i, name := range names {
-							list.Items = append(list.Items, *st.MakeNode(name).Zone(st.BenchmarkSize.ZoneName(i * (st.BenchmarkSize.Nodes / n))).Obj())
+						for _, i := range st.BenchmarkSize.Candidates(n) {
+							list.Items = append(list.Items, *st.MakeNode(st.NodeName(i)).Zone(st.BenchmarkSize.ZoneName(i)).Obj())
 						}
 						args.Nodes = list
 					}

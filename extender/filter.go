@@ -43,24 +43,26 @@ func (o *filterOutcome) Result() *extenderv1.ExtenderFilterResult {
 // filter evaluates the pod on the request's nodes. With reservations, it
 // reserves the pod's single-node claims when some node passes, and holds
 // back a pod whose claims another pod reserved.
-func filter(ev *topology.Evaluator, reservations *inFlight, args *extenderv1.ExtenderArgs, parallelism int) *filterOutcome {
-	out := &filterOutcome{rejected: map[topology.Code]int{}}
-	if !topology.HasClaims(args.Pod) {
-		out.names, out.nodes = args.NodeNames, args.Nodes
+func filter(ev *topology.Evaluator, reservations *inFlight, req *request, parallelism int) *filterOutcome {
+	out := &filterOutcome{rejected: map[topology.Code]int{}, cands: req.candidates()}
+	if !topology.HasClaims(req.Pod) {
+		for i := range out.cands {
+			out.cands[i].fits = true // volplace has nothing to check
+		}
+		out.setPassed(req, len(out.cands))
 		return out
 	}
-	state := ev.Prepare(args.Pod)
+	state := ev.Prepare(req.Pod)
 	var exclusive []string
 	if reservations != nil {
 		exclusive = state.ExclusiveClaims()
 	}
-	out.cands = candidates(args.NodeNames, args.Nodes)
-	if len(exclusive) > 0 && reservations.reservedByOther(args.Pod.UID, exclusive) {
+	if len(exclusive) > 0 && reservations.reservedByOther(req.Pod.UID, exclusive) {
 		for i := range out.cands {
 			out.cands[i].message, out.cands[i].code = ErrReasonClaimInFlight, codeClaimInFlight
 		}
 	} else {
-		evaluate(ev, state, out.cands, args.NodeNames != nil, parallelism)
+		evaluate(ev, state, out.cands, parallelism)
 	}
 	passed := 0
 	for i := range out.cands {
@@ -80,15 +82,15 @@ func filter(ev *topology.Evaluator, reservations *inFlight, args *extenderv1.Ext
 		out.rejected[c.code]++
 	}
 	if passed > 0 && len(exclusive) > 0 {
-		reservations.reserve(args.Pod.UID, exclusive)
+		reservations.reserve(req.Pod.UID, exclusive)
 	}
-	out.setPassed(args, passed)
+	out.setPassed(req, passed)
 	return out
 }
 
 // setPassed records the nodes that pass in the request's mode.
-func (o *filterOutcome) setPassed(args *extenderv1.ExtenderArgs, passed int) {
-	if args.NodeNames != nil {
+func (o *filterOutcome) setPassed(req *request, passed int) {
+	if req.byName() {
 		names := make([]string, 0, passed)
 		for _, c := range o.cands {
 			if c.fits {

@@ -8,11 +8,12 @@ import (
 
 // prioritize scores the request's nodes 0..10; nodes where the pod does not
 // fit, or that volplace does not know, score 0.
-func prioritize(ev *topology.Evaluator, args *extenderv1.ExtenderArgs, parallelism int) extenderv1.HostPriorityList {
-	cands := candidates(args.NodeNames, args.Nodes)
+func prioritize(ev *topology.Evaluator, req *request, parallelism int) extenderv1.HostPriorityList {
+	cands := req.candidates()
+	defer releaseCandidates(cands)
 	list := make(extenderv1.HostPriorityList, len(cands))
-	if topology.HasClaims(args.Pod) {
-		evaluate(ev, ev.Prepare(args.Pod), cands, args.NodeNames != nil, parallelism)
+	if topology.HasClaims(req.Pod) {
+		evaluate(ev, ev.Prepare(req.Pod), cands, parallelism)
 	}
 	for i, c := range cands {
 		list[i] = extenderv1.HostPriority{Host: c.name, Score: c.score}

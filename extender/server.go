@@ -99,10 +99,10 @@ func (s *server) instrument(verb string, h http.HandlerFunc) http.Handler {
 }
 
 // decode reads ExtenderArgs, answering 400 or 413 itself on failure.
-func (s *server) decode(w http.ResponseWriter, r *http.Request) (*extenderv1.ExtenderArgs, bool) {
+func (s *server) decode(w http.ResponseWriter, r *http.Request) (*request, bool) {
 	body := http.MaxBytesReader(w, r.Body, s.opts.MaxBodyBytes)
-	var args extenderv1.ExtenderArgs
-	if err := json.NewDecoder(body).Decode(&args); err != nil {
+	req, err := decodeRequest(json.NewDecoder(body), s.ev.Snapshot())
+	if err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
 			http.Error(w, fmt.Sprintf("request body larger than %d bytes", tooLarge.Limit), http.StatusRequestEntityTooLarge)
@@ -112,14 +112,15 @@ func (s *server) decode(w http.ResponseWriter, r *http.Request) (*extenderv1.Ext
 		return nil, false
 	}
 	switch {
-	case args.Pod == nil:
+	case req.Pod == nil:
 		http.Error(w, "ExtenderArgs.Pod is required", http.StatusBadRequest)
-		return nil, false
-	case args.NodeNames == nil && args.Nodes == nil:
+	case req.NodeNames == nil && req.Nodes == nil:
 		http.Error(w, "ExtenderArgs.NodeNames or ExtenderArgs.Nodes is required", http.StatusBadRequest)
-		return nil, false
+	default:
+		return req, true
 	}
-	return &args, true
+	releaseCandidates(req.candidatesIfAny())
+	return nil, false
 }
 
 func (s *server) ready() bool { return s.opts.Ready == nil || s.opts.Ready() }
@@ -135,6 +136,7 @@ func (s *server) filter(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out := filter(s.ev, s.reservations, args, s.opts.Parallelism)
+	defer releaseCandidates(out.cands)
 	for code, n := range out.rejected {
 		filteredNodesTotal.WithLabelValues(string(code)).Add(float64(n))
 	}

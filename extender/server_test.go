@@ -129,7 +129,7 @@ func TestHandlerRequests(t *testing.T) {
 		{
 			name: "wrong type", method: http.MethodPost, path: PrioritizePath, body: `{"Pod": 7}`,
 			wantCode: http.StatusBadRequest,
-			wantBody: "decoding ExtenderArgs: json: cannot unmarshal number into Go struct field ExtenderArgs.Pod of type v1.Pod\n",
+			wantBody: "decoding ExtenderArgs: field Pod: cannot unmarshal JSON number into v1.Pod\n",
 		},
 		{
 			name: "null pod", method: http.MethodPost, path: FilterPath, body: `{"Pod": null, "NodeNames": ["na"]}`,

@@ -29,8 +29,8 @@ func BenchmarkEvaluate(b *testing.B) {
 		pod := st.PendingPod(claims)
 		for _, n := range []int{100, 500, 5000} {
 			nodes := make([]*corev1.Node, n)
-			for i := range nodes {
-				nodes[i], _ = snap.Node(st.NodeName(i * (st.BenchmarkSize.Nodes / n)))
+			for i, name := range st.BenchmarkSize.CandidateNames(n) {
+				nodes[i], _ = snap.Node(name)
 			}
 			b.Run(fmt.Sprintf("pvcs=%d/nodes=%d", claims, n), func(b *testing.B) {
 				b.ReportAllocs()

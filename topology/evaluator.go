@@ -155,6 +155,17 @@ func (e *Evaluator) Evaluate(s *PodState, node *corev1.Node) NodeResult {
 // EvaluateWith is Evaluate working in sc, without allocating: the result's
 // Reasons and Components live in sc and are valid until sc is used again.
 func (e *Evaluator) EvaluateWith(s *PodState, node *corev1.Node, sc *Scratch) NodeResult {
+	csiNode, _ := e.snap.CSINode(node.Name)
+	return e.evaluate(s, node, csiNode, sc)
+}
+
+// EvaluateInfo is EvaluateWith for a node of the snapshot's node table,
+// whose CSINode it already holds.
+func (e *Evaluator) EvaluateInfo(s *PodState, info *NodeInfo, sc *Scratch) NodeResult {
+	return e.evaluate(s, info.Node, info.CSINode, sc)
+}
+
+func (e *Evaluator) evaluate(s *PodState, node *corev1.Node, csiNode *storagev1.CSINode, sc *Scratch) NodeResult {
 	if s.PodReasons.Unresolvable() {
 		return NodeResult{Node: node.Name, Reasons: s.PodReasons}
 	}
@@ -165,7 +176,7 @@ func (e *Evaluator) EvaluateWith(s *PodState, node *corev1.Node, sc *Scratch) No
 	if !s.HasClaims() {
 		return NodeResult{Node: node.Name, Reasons: n.reasons}
 	}
-	n.csiNode, _ = e.snap.CSINode(node.Name)
+	n.csiNode = csiNode
 	for _, check := range [...]func(*PodState, *nodeState){e.checkBound, e.checkDelayed, e.checkDrivers, e.checkAttachLimits} {
 		if n.done(e.failFast) {
 			break

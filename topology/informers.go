@@ -26,7 +26,7 @@ func NewInformerSnapshot(factory informers.SharedInformerFactory) (*InformerSnap
 		into     *cache.Indexer
 	}
 	s := &InformerSnapshot{}
-	s.usage = newNodeUsage()
+	s.usage, s.table = newNodeUsage(), newNodeTable()
 	for _, i := range []informer{
 		{core.Nodes().Informer(), nil, &s.nodes},
 		{storage.CSINodes().Informer(), nil, &s.csiNodes},
@@ -58,11 +58,41 @@ func NewInformerSnapshot(factory informers.SharedInformerFactory) (*InformerSnap
 		return nil, fmt.Errorf("adding event handler: %w", err)
 	}
 	s.synced = append(s.synced, reg.HasSynced)
+	if err := s.trackNodes(core.Nodes().Informer(), storage.CSINodes().Informer()); err != nil {
+		return nil, err
+	}
 	if err := s.trackUsage(core.Pods().Informer(), storage.VolumeAttachments().Informer(),
 		core.PersistentVolumeClaims().Informer(), core.PersistentVolumes().Informer(), storage.StorageClasses().Informer()); err != nil {
 		return nil, err
 	}
 	return s, nil
+}
+
+// trackNodes keeps the node table current from events.
+func (s *InformerSnapshot) trackNodes(nodes, csiNodes cache.SharedIndexInformer) error {
+	handlers := []struct {
+		inf cache.SharedIndexInformer
+		h   cache.ResourceEventHandlerFuncs
+	}{
+		{nodes, cache.ResourceEventHandlerFuncs{
+			AddFunc:    func(obj any) { onObject(obj, func(n *corev1.Node) { s.table.setNode(n.Name, n) }) },
+			UpdateFunc: func(_, obj any) { onObject(obj, func(n *corev1.Node) { s.table.setNode(n.Name, n) }) },
+			DeleteFunc: func(obj any) { onObject(obj, func(n *corev1.Node) { s.table.setNode(n.Name, nil) }) },
+		}},
+		{csiNodes, cache.ResourceEventHandlerFuncs{
+			AddFunc:    func(obj any) { onObject(obj, func(c *storagev1.CSINode) { s.table.setCSINode(c.Name, c) }) },
+			UpdateFunc: func(_, obj any) { onObject(obj, func(c *storagev1.CSINode) { s.table.setCSINode(c.Name, c) }) },
+			DeleteFunc: func(obj any) { onObject(obj, func(c *storagev1.CSINode) { s.table.setCSINode(c.Name, nil) }) },
+		}},
+	}
+	for _, h := range handlers {
+		reg, err := h.inf.AddEventHandler(h.h)
+		if err != nil {
+			return fmt.Errorf("adding event handler: %w", err)
+		}
+		s.synced = append(s.synced, reg.HasSynced)
+	}
+	return nil
 }
 
 // trackUsage keeps the per-node volume counts current from events.

@@ -15,6 +15,12 @@ import (
 type Snapshot interface {
 	Node(name string) (*corev1.Node, bool)
 	Nodes() []*corev1.Node
+	// NodeInfo returns the named node with its CSINode, without allocating:
+	// the extender's lookup of each candidate.
+	NodeInfo(name []byte) (*NodeInfo, bool)
+	// NodeIndexLimit is more than the NodeInfo.Index of every node held so
+	// far.
+	NodeIndexLimit() int
 	CSINode(name string) (*storagev1.CSINode, bool)
 	CSIDriver(name string) (*storagev1.CSIDriver, bool)
 	PersistentVolume(name string) (*corev1.PersistentVolume, bool)
@@ -124,6 +130,7 @@ func attachmentIndexers() cache.Indexers {
 type indexedSnapshot struct {
 	nodes, csiNodes, csiDrivers, pvs, pvcs, classes, capacities, pods, attachments cache.Indexer
 	usage                                                                          *nodeUsage
+	table                                                                          *nodeTable
 
 	capacityMu      sync.Mutex
 	capacityIndexes map[string]*CapacityIndex

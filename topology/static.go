@@ -27,6 +27,7 @@ func NewStaticSnapshot(objs ...runtime.Object) (Snapshot, error) {
 		pods:        newIndexer(podIndexers()),
 		attachments: newIndexer(attachmentIndexers()),
 		usage:       newNodeUsage(),
+		table:       newNodeTable(),
 	}
 	for _, obj := range objs {
 		store, ok := s.storeFor(obj)
@@ -36,6 +37,13 @@ func NewStaticSnapshot(objs ...runtime.Object) (Snapshot, error) {
 		if err := store.Add(obj); err != nil {
 			return nil, fmt.Errorf("adding %T: %w", obj, err)
 		}
+	}
+	for _, node := range s.Nodes() {
+		s.table.setNode(node.Name, node)
+	}
+	for _, obj := range s.csiNodes.List() {
+		c := obj.(*storagev1.CSINode)
+		s.table.setCSINode(c.Name, c)
 	}
 	s.refreshPods()
 	for _, obj := range s.attachments.List() {

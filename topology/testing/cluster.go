@@ -26,6 +26,29 @@ var BenchmarkSize = ClusterSize{Nodes: 5000, Zones: 10, Pods: 50000, Claims: 200
 // NodeName names the i-th node of LargeCluster.
 func NodeName(i int) string { return fmt.Sprintf("node-%04d", i) }
 
+// Candidates returns the indexes of n of LargeCluster's nodes spread evenly
+// over the cluster and over every zone, as kube-scheduler's candidates
+// would be.
+func (c ClusterSize) Candidates(n int) []int {
+	out := make([]int, n)
+	stride := max(c.Nodes/n, 1)
+	for i := range out {
+		// Offset by i%stride so that a stride that is a multiple of the
+		// zone count does not pick one zone only.
+		out[i] = (i*stride + i%stride) % c.Nodes
+	}
+	return out
+}
+
+// CandidateNames returns the names of Candidates(n).
+func (c ClusterSize) CandidateNames(n int) []string {
+	names := make([]string, n)
+	for i, node := range c.Candidates(n) {
+		names[i] = NodeName(node)
+	}
+	return names
+}
+
 // ZoneName names the zone of the i-th node.
 func (c ClusterSize) ZoneName(i int) string { return fmt.Sprintf("zone-%d", i%c.Zones) }
 

@@ -92,10 +92,7 @@ func (o *Options) Run(ctx context.Context) ([]Result, error) {
 // phase sends Rate pods per second for Warmup, then for Duration, and
 // returns the figures of the second part.
 func (o *Options) phase(ctx context.Context, c *client, candidates int) (Result, error) {
-	names := make([]string, candidates)
-	for i := range names {
-		names[i] = st.NodeName(i * (o.Cluster.Nodes / candidates))
-	}
+	names := o.Cluster.CandidateNames(candidates)
 	body, err := json.Marshal(extenderv1.ExtenderArgs{Pod: st.PendingPod(o.Claims), NodeNames: &names})
 	if err != nil {
 		return Result{}, err

@@ -1,0 +1,199 @@
+package extender
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+	"unicode/utf8"
+
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/volplace/volplace/topology"
+)
+
+// request is ExtenderArgs as the extender decodes it: the NodeNames are
+// looked up in the cache, and duplicates dropped, while they are parsed, so
+// that thousands of names cost no allocation each.
+type request struct {
+	Pod       *corev1.Pod
+	Nodes     *corev1.NodeList
+	NodeNames *nodeNames
+}
+
+// candidates returns the request's nodes, without duplicates.
+func (r *request) candidates() []candidate {
+	if r.NodeNames != nil {
+		return r.NodeNames.cands
+	}
+	return fullNodes(r.Nodes)
+}
+
+// candidatesIfAny returns the names decoded so far, for release.
+func (r *request) candidatesIfAny() []candidate {
+	if r.NodeNames == nil {
+		return nil
+	}
+	return r.NodeNames.cands
+}
+
+// byName reports whether the request is in NodeNames mode.
+func (r *request) byName() bool { return r.NodeNames != nil }
+
+// decodeRequest decodes an ExtenderArgs body.
+func decodeRequest(dec *json.Decoder, snap topology.Snapshot) (*request, error) {
+	names := &nodeNames{snap: snap}
+	r := &request{NodeNames: names}
+	if err := dec.Decode(r); err != nil {
+		releaseCandidates(names.cands)
+		var typeErr *json.UnmarshalTypeError
+		if errors.As(err, &typeErr) {
+			// encoding/json would name volplace's own type.
+			if typeErr.Field == "" {
+				return nil, fmt.Errorf("cannot unmarshal JSON %s into ExtenderArgs", typeErr.Value)
+			}
+			return nil, fmt.Errorf("field %s: cannot unmarshal JSON %s into %s", typeErr.Field, typeErr.Value, typeErr.Type)
+		}
+		return nil, err
+	}
+	if r.NodeNames != nil && !r.NodeNames.present {
+		r.NodeNames = nil // the field was absent
+	}
+	return r, nil
+}
+
+// candidatePool recycles the candidate slices of large requests.
+var candidatePool = sync.Pool{New: func() any { return new([]candidate) }}
+
+// maxPooledCandidates caps the slices kept for reuse.
+const maxPooledCandidates = 1 << 16
+
+func getCandidates(n int) []candidate {
+	p := candidatePool.Get().(*[]candidate)
+	if cap(*p) < n {
+		return make([]candidate, 0, n)
+	}
+	return (*p)[:0]
+}
+
+// releaseCandidates returns a request's candidates for reuse, once its
+// answer is written.
+func releaseCandidates(c []candidate) {
+	if c == nil || cap(c) > maxPooledCandidates {
+		return
+	}
+	clear(c[:cap(c)]) // drop the references to nodes
+	c = c[:0]
+	candidatePool.Put(&c)
+}
+
+// nodeNames decodes ExtenderArgs.NodeNames into candidates.
+type nodeNames struct {
+	snap    topology.Snapshot
+	present bool
+	cands   []candidate
+	seen    []uint64            // bit set of the NodeInfo indexes seen
+	unknown map[string]struct{} // names not in the cache, or newer than seen
+}
+
+// UnmarshalJSON parses an array of strings. encoding/json has checked that
+// data is valid JSON; anything but an array of plain strings (escapes, other
+// types) goes through encoding/json itself.
+func (n *nodeNames) UnmarshalJSON(data []byte) error {
+	n.present = true
+	n.seen = make([]uint64, (n.snap.NodeIndexLimit()+63)/64)
+	n.unknown = nil
+	count := bytes.Count(data, []byte{','}) + 1
+	releaseCandidates(n.cands)
+	n.cands = getCandidates(count)
+	rest := bytes.TrimSpace(data)
+	if len(rest) < 2 || rest[0] != '[' {
+		return n.decodeSlowly(data)
+	}
+	rest = bytes.TrimSpace(rest[1:])
+	for len(rest) > 0 && rest[0] != ']' {
+		if rest[0] != '"' {
+			return n.decodeSlowly(data)
+		}
+		end := bytes.IndexByte(rest[1:], '"')
+		if end < 0 {
+			return n.decodeSlowly(data)
+		}
+		name := rest[1 : 1+end]
+		if bytes.IndexByte(name, '\\') >= 0 || !utf8.Valid(name) {
+			return n.decodeSlowly(data) // escapes, or bytes encoding/json replaces
+		}
+		n.add(name)
+		rest = bytes.TrimSpace(rest[2+end:])
+		if len(rest) > 0 && rest[0] == ',' {
+			rest = bytes.TrimSpace(rest[1:])
+		}
+	}
+	return nil
+}
+
+// decodeSlowly decodes names the general way.
+func (n *nodeNames) decodeSlowly(data []byte) error {
+	var names []string
+	if err := json.Unmarshal(data, &names); err != nil {
+		var typeErr *json.UnmarshalTypeError
+		if errors.As(err, &typeErr) {
+			return fmt.Errorf("NodeNames: cannot unmarshal %s into a list of node names", typeErr.Value)
+		}
+		return fmt.Errorf("NodeNames: %w", err)
+	}
+	if names == nil {
+		n.present = false // null
+		return nil
+	}
+	n.cands = n.cands[:0]
+	n.unknown = nil
+	clear(n.seen)
+	for _, name := range names {
+		n.add([]byte(name))
+	}
+	return nil
+}
+
+// add appends a name's candidate unless it is a duplicate.
+func (n *nodeNames) add(name []byte) {
+	info, ok := n.snap.NodeInfo(name)
+	if ok && info.Index < len(n.seen)*64 {
+		word, bit := info.Index/64, uint64(1)<<(info.Index%64)
+		if n.seen[word]&bit != 0 {
+			return
+		}
+		n.seen[word] |= bit
+		n.cands = append(n.cands, candidate{name: info.Node.Name, info: info, node: info.Node})
+		return
+	}
+	if n.unknown == nil {
+		n.unknown = map[string]struct{}{}
+	}
+	if _, dup := n.unknown[string(name)]; dup {
+		return
+	}
+	s := string(name)
+	n.unknown[s] = struct{}{}
+	c := candidate{name: s}
+	if ok { // added to the cache after the bit set was sized
+		c.info, c.node = info, info.Node
+	}
+	n.cands = append(n.cands, c)
+}
+
+// fullNodes returns the candidates of a Nodes-mode request.
+func fullNodes(nodes *corev1.NodeList) []candidate {
+	out := getCandidates(len(nodes.Items))
+	seen := make(map[string]struct{}, len(nodes.Items))
+	for i := range nodes.Items {
+		node := &nodes.Items[i]
+		if _, dup := seen[node.Name]; dup {
+			continue
+		}
+		seen[node.Name] = struct{}{}
+		out = append(out, candidate{name: node.Name, node: node})
+	}
+	return out
+}

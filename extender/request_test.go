@@ -1,0 +1,114 @@
+package extender
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/volplace/volplace/topology"
+)
+
+// decoded is what a test expects of a request's NodeNames.
+type decoded struct {
+	Present bool
+	Names   []string // in order, without duplicates
+	Known   []bool   // whether each is in the cache
+	Err     string
+}
+
+func decodeNames(t *testing.T, snap topology.Snapshot, body string) decoded {
+	t.Helper()
+	req, err := decodeRequest(json.NewDecoder(strings.NewReader(body)), snap)
+	if err != nil {
+		return decoded{Err: err.Error()}
+	}
+	out := decoded{Present: req.byName()}
+	if req.byName() {
+		for _, c := range req.candidates() {
+			out.Names = append(out.Names, c.name)
+			out.Known = append(out.Known, c.info != nil)
+		}
+	}
+	return out
+}
+
+func TestDecodeNodeNames(t *testing.T) {
+	snap, err := topology.NewStaticSnapshot(zonalCluster()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, nodeNames string
+		want            decoded
+	}{
+		{name: "plain", nodeNames: `["na","nb"]`, want: decoded{Present: true, Names: []string{"na", "nb"}, Known: []bool{true, true}}},
+		{name: "white space", nodeNames: " [ \"na\" ,\n\t\"ghost\" ] ", want: decoded{Present: true, Names: []string{"na", "ghost"}, Known: []bool{true, false}}},
+		{name: "duplicates known and unknown", nodeNames: `["na","ghost","na","ghost","nb"]`, want: decoded{Present: true, Names: []string{"na", "ghost", "nb"}, Known: []bool{true, false, true}}},
+		{name: "escaped name", nodeNames: `["n\u0061","na"]`, want: decoded{Present: true, Names: []string{"na"}, Known: []bool{true}}},
+		{name: "empty", nodeNames: `[]`, want: decoded{Present: true}},
+		{name: "empty name", nodeNames: `[""]`, want: decoded{Present: true, Names: []string{""}, Known: []bool{false}}},
+		{name: "null", nodeNames: `null`, want: decoded{}},
+		{name: "number in the list", nodeNames: `["na",1]`, want: decoded{Err: "NodeNames: cannot unmarshal number into a list of node names"}},
+		{name: "nested list", nodeNames: `[["na"]]`, want: decoded{Err: "NodeNames: cannot unmarshal array into a list of node names"}},
+		{name: "object", nodeNames: `{"na":1}`, want: decoded{Err: "NodeNames: cannot unmarshal object into a list of node names"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := decodeNames(t, snap, `{"Pod":{},"NodeNames":`+tt.nodeNames+`}`)
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("decoded (-want,+got):\n%s", diff)
+			}
+		})
+	}
+	t.Run("absent", func(t *testing.T) {
+		if got := decodeNames(t, snap, `{"Pod":{},"Nodes":{"items":[]}}`); got.Present || got.Err != "" {
+			t.Errorf("NodeNames decoded as present: %+v", got)
+		}
+	})
+	t.Run("given twice", func(t *testing.T) {
+		got := decodeNames(t, snap, `{"Pod":{},"NodeNames":["na"],"nodeNames":["nb"]}`)
+		if diff := cmp.Diff(decoded{Present: true, Names: []string{"nb"}, Known: []bool{true}}, got); diff != "" {
+			t.Errorf("the last one should win, as with encoding/json (-want,+got):\n%s", diff)
+		}
+	})
+}
+
+// FuzzNodeNames checks the hand-written parser against encoding/json: for
+// any JSON value, the names decoded are encoding/json's, without
+// duplicates, or both fail.
+func FuzzNodeNames(f *testing.F) {
+	for _, s := range []string{`["na","nb"]`, `["n\u0061","na"]`, `[ "a" , "b" ]`, `[1]`, `"x"`, `null`, `["\"","\\"]`, `["ng\xff"]`} {
+		f.Add(s)
+	}
+	snap, err := topology.NewStaticSnapshot(zonalCluster()...)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, value string) {
+		if !json.Valid([]byte(value)) {
+			return
+		}
+		var want []string
+		wantErr := json.Unmarshal([]byte(value), &want)
+		got := decodeNames(t, snap, `{"Pod":{},"NodeNames":`+value+`}`)
+		if (wantErr != nil) != (got.Err != "") {
+			t.Fatalf("%s: encoding/json error %v, parser error %q", value, wantErr, got.Err)
+		}
+		if wantErr != nil || want == nil {
+			return
+		}
+		seen := map[string]bool{}
+		var unique []string
+		for _, n := range want {
+			if !seen[n] {
+				seen[n] = true
+				unique = append(unique, n)
+			}
+		}
+		if diff := cmp.Diff(unique, got.Names); diff != "" {
+			t.Fatalf("%s: names (-encoding/json,+parser):\n%s", value, diff)
+		}
+	})
+}
