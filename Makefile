@@ -4,6 +4,11 @@ CACHE_DIR ?= $(or $(VOLPLACE_CACHE),$(or $(XDG_CACHE_HOME),$(HOME)/.cache)/volpl
 TOOLS_DIR ?= $(CACHE_DIR)/tools
 GOLANGCI_LINT_VERSION ?= v2.15.0
 GOLANGCI_LINT ?= $(TOOLS_DIR)/golangci-lint-$(GOLANGCI_LINT_VERSION)
+GOVULNCHECK_VERSION ?= v1.8.0
+GOVULNCHECK ?= $(TOOLS_DIR)/govulncheck-$(GOVULNCHECK_VERSION)
+# GOVULNDB is the vulnerability database govulncheck reads: the public one,
+# or a mirror (file:///path or https://...) where vuln.go.dev is unreachable.
+GOVULNDB ?= https://vuln.go.dev
 VERSION ?= v0.1.0
 IMAGE ?= ghcr.io/volplace/volplace:$(VERSION)
 CONTAINER_TOOL ?= docker
@@ -53,6 +58,10 @@ lint: $(GOLANGCI_LINT) ## Run go vet and golangci-lint.
 	$(GO) vet ./...
 	$(GOLANGCI_LINT) run ./...
 
+.PHONY: vulncheck
+vulncheck: $(GOVULNCHECK) ## Check the module's dependencies and code for known vulnerabilities (needs GOVULNDB reachable).
+	$(GOVULNCHECK) -db $(GOVULNDB) ./...
+
 .PHONY: verify
 verify: lint ## Check formatting, go.mod tidiness and lint.
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
@@ -62,3 +71,8 @@ $(GOLANGCI_LINT):
 	@mkdir -p $(TOOLS_DIR)
 	GOBIN=$(TOOLS_DIR)/golangci-lint.tmp.$$$$ $(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION) && \
 		mv $(TOOLS_DIR)/golangci-lint.tmp.$$$$/golangci-lint $@ && rm -rf $(TOOLS_DIR)/golangci-lint.tmp.$$$$
+
+$(GOVULNCHECK):
+	@mkdir -p $(TOOLS_DIR)
+	GOBIN=$(TOOLS_DIR)/govulncheck.tmp.$$$$ $(GO) install golang.org/x/vuln/cmd/govulncheck@$(GOVULNCHECK_VERSION) && \
+		mv $(TOOLS_DIR)/govulncheck.tmp.$$$$/govulncheck $@ && rm -rf $(TOOLS_DIR)/govulncheck.tmp.$$$$
