@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os/signal"
 	"path/filepath"
 	"strings"
@@ -148,7 +149,7 @@ func NewServer(ctx context.Context, o *options.ServeOptions, cfg *rest.Config) (
 		}
 	}
 	if o.HealthBindAddress != "" {
-		s.healthServer = newHTTPServer(s.healthHandler(), baseContext)
+		s.healthServer = newHTTPServer(s.healthHandler(o.EnableProfiling), baseContext)
 		if s.health, err = listen(o.HealthBindAddress, nil); err != nil {
 			return nil, err
 		}
@@ -241,8 +242,15 @@ func addr(l net.Listener) string {
 // Snapshot returns the informer-backed snapshot.
 func (s *Server) Snapshot() *topology.InformerSnapshot { return s.snapshot }
 
-func (s *Server) healthHandler() http.Handler {
+func (s *Server) healthHandler(profiling bool) http.Handler {
 	mux := http.NewServeMux()
+	if profiling {
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	}
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok")) })
 	mux.HandleFunc("/readyz", func(w http.ResponseWriter, _ *http.Request) {
 		if !s.snapshot.HasSynced() || !s.namespacesSynced() {

@@ -23,6 +23,7 @@ type ServeOptions struct {
 	ExtenderMaxBodyBytes int64
 
 	HealthBindAddress string
+	EnableProfiling   bool
 
 	WebhookBindAddress string
 	CertDir            string
@@ -67,6 +68,7 @@ func (o *ServeOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.MutatingWebhookConfiguration, "mutating-webhook-configuration", o.MutatingWebhookConfiguration, "Name of volplace's MutatingWebhookConfiguration, whose caBundle --self-signed-certs keeps current.")
 	fs.StringVar(&o.ValidatingWebhookConfiguration, "validating-webhook-configuration", o.ValidatingWebhookConfiguration, "Name of volplace's ValidatingWebhookConfiguration, whose caBundle --self-signed-certs keeps current.")
 	fs.StringVar(&o.HealthBindAddress, "health-bind-address", o.HealthBindAddress, "Address serving /healthz, /readyz (true once every informer cache has synced) and /metrics. Empty disables it.")
+	fs.BoolVar(&o.EnableProfiling, "profiling", o.EnableProfiling, "Also serve Go's profiles under /debug/pprof/ on --health-bind-address. That address has no authentication: keep it off where untrusted clients reach it.")
 }
 
 // Validate checks the flags.
