@@ -44,6 +44,9 @@ type Options struct {
 }
 
 type server struct {
+	// ev answers requests; explain, which evaluates every rule and
+	// explains each reason, serves the debug log.
+	explain      *topology.Evaluator
 	ev           *topology.Evaluator
 	opts         Options
 	reservations *inFlight
@@ -63,7 +66,7 @@ func NewHandler(ev *topology.Evaluator, opts Options) (http.Handler, error) {
 	}
 	// The verdict and the reason kube-scheduler sees do not depend on the
 	// reasons after a node's first unresolvable one.
-	s := &server{ev: ev.FailFast(), opts: opts}
+	s := &server{ev: ev.FailFast(), explain: ev.WithDetails(), opts: opts}
 	if opts.InFlightTTL > 0 {
 		now := opts.Now
 		if now == nil {
@@ -144,12 +147,7 @@ func (s *server) filter(w http.ResponseWriter, r *http.Request) {
 		logger.V(4).Info("Filtered nodes", "pod", klog.KObj(args.Pod), "failed", out.failed, "unresolvable", out.unresolvable)
 	}
 	if logger.V(5).Enabled() {
-		for _, c := range out.cands {
-			if !c.fits {
-				logger.V(5).Info("Node rejected", "pod", klog.KObj(args.Pod), "node", klog.KRef("", c.name),
-					"reason", c.message, "unresolvable", c.unresolvable)
-			}
-		}
+		s.logRejected(logger, args, out)
 	}
 	buf := getBuffer()
 	defer putBuffer(buf)
@@ -182,4 +180,26 @@ func (s *server) prioritize(w http.ResponseWriter, r *http.Request) {
 func writeJSON(w http.ResponseWriter, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(v)
+}
+
+// logRejected logs every reason of each rejected node, with its figures:
+// the answer carries one reason per node, without figures.
+func (s *server) logRejected(logger klog.Logger, req *request, out *filterOutcome) {
+	var state *topology.PodState
+	for _, c := range out.cands {
+		if c.fits {
+			continue
+		}
+		if c.node == nil || c.code == codeClaimInFlight {
+			logger.V(5).Info("Node rejected", "pod", klog.KObj(req.Pod), "node", klog.KRef("", c.name), "reason", c.message)
+			continue
+		}
+		if state == nil {
+			state = s.explain.Prepare(req.Pod)
+		}
+		for _, r := range s.explain.Evaluate(state, c.node).Reasons {
+			logger.V(5).Info("Node rejected", "pod", klog.KObj(req.Pod), "node", klog.KRef("", c.name),
+				"reason", r.String(), "details", r.Detail, "unresolvable", r.Unresolvable)
+		}
+	}
 }

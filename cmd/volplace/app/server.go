@@ -116,9 +116,6 @@ func NewServer(ctx context.Context, o *options.ServeOptions, cfg *rest.Config) (
 	namespaces := s.factory.Core().V1().Namespaces()
 	s.namespacesSynced = namespaces.Informer().HasSynced
 	ev := topology.NewEvaluator(s.snapshot, conf.TopologyOptions())
-	if klog.FromContext(ctx).V(5).Enabled() {
-		ev = ev.WithDetails() // the extender logs each rejected node's figures at -v=5
-	}
 	baseContext := func(net.Listener) context.Context { return ctx }
 
 	if o.ExtenderBindAddress != "" {
