@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"log"
 	"net"
 	"net/http"
 	"net/http/pprof"
@@ -38,12 +39,19 @@ import (
 // HTTP server limits shared by every listener: a slow or hostile client
 // cannot hold a connection or fill memory.
 const (
-	readHeaderTimeout = 5 * time.Second
-	readTimeout       = 30 * time.Second
-	writeTimeout      = 30 * time.Second
-	idleTimeout       = 90 * time.Second
-	maxHeaderBytes    = 64 << 10
-	shutdownTimeout   = 10 * time.Second
+	// ReadHeaderTimeout closes a connection whose request headers take
+	// longer (slow-loris clients, stalled TLS handshakes).
+	ReadHeaderTimeout = 5 * time.Second
+	// ReadTimeout bounds reading a whole request, body included.
+	ReadTimeout = 30 * time.Second
+	// WriteTimeout bounds answering a request.
+	WriteTimeout = 30 * time.Second
+	// IdleTimeout closes a keep-alive connection left unused.
+	IdleTimeout = 90 * time.Second
+	// MaxHeaderBytes caps request headers; larger ones get HTTP 431.
+	MaxHeaderBytes = 64 << 10
+
+	shutdownTimeout = 10 * time.Second
 )
 
 func newServeCommand() *cobra.Command {
@@ -59,7 +67,7 @@ func newServeCommand() *cobra.Command {
 			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
 			defer stop()
 			ctx = klog.NewContext(ctx, klog.Background())
-			cfg, err := restConfig(o.Kubeconfig)
+			cfg, err := restConfig(o)
 			if err != nil {
 				return err
 			}
@@ -74,12 +82,13 @@ func newServeCommand() *cobra.Command {
 	return cmd
 }
 
-func restConfig(kubeconfig string) (*rest.Config, error) {
-	cfg, err := clientcmd.BuildConfigFromFlags("", kubeconfig)
+func restConfig(o *options.ServeOptions) (*rest.Config, error) {
+	cfg, err := clientcmd.BuildConfigFromFlags("", o.Kubeconfig)
 	if err != nil {
 		return nil, fmt.Errorf("loading kubeconfig: %w", err)
 	}
 	cfg.UserAgent = "volplace"
+	cfg.QPS, cfg.Burst = o.KubeAPIQPS, o.KubeAPIBurst
 	return cfg, nil
 }
 
@@ -191,13 +200,25 @@ func (s *Server) setUpWebhooks(ctx context.Context, o *options.ServeOptions, cli
 func newHTTPServer(h http.Handler, base func(net.Listener) context.Context) *http.Server {
 	return &http.Server{
 		Handler:           h,
-		ReadHeaderTimeout: readHeaderTimeout,
-		ReadTimeout:       readTimeout,
-		WriteTimeout:      writeTimeout,
-		IdleTimeout:       idleTimeout,
-		MaxHeaderBytes:    maxHeaderBytes,
+		ReadHeaderTimeout: ReadHeaderTimeout,
+		ReadTimeout:       ReadTimeout,
+		WriteTimeout:      WriteTimeout,
+		IdleTimeout:       IdleTimeout,
+		MaxHeaderBytes:    MaxHeaderBytes,
 		BaseContext:       base,
+		// Connection errors (TLS handshakes, malformed requests) go to
+		// volplace's log rather than to stderr unstructured.
+		ErrorLog: log.New(serverErrors{logger: klog.FromContext(base(nil))}, "", 0),
 	}
+}
+
+// serverErrors writes net/http's connection errors to a logger. They are
+// about clients, often scanners or probes, so they log at -v=2.
+type serverErrors struct{ logger klog.Logger }
+
+func (w serverErrors) Write(p []byte) (int, error) {
+	w.logger.V(2).Info("HTTP connection error", "err", strings.TrimSpace(string(p)))
+	return len(p), nil
 }
 
 func listen(addr string, tlsConfig *tls.Config) (net.Listener, error) {

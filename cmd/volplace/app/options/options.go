@@ -13,8 +13,10 @@ import (
 
 // ServeOptions are the flags of `volplace serve`.
 type ServeOptions struct {
-	Kubeconfig string
-	ConfigFile string
+	Kubeconfig   string
+	KubeAPIQPS   float32
+	KubeAPIBurst int
+	ConfigFile   string
 
 	ExtenderBindAddress  string
 	ExtenderTLSCertFile  string
@@ -38,6 +40,11 @@ type ServeOptions struct {
 // NewServeOptions returns the defaults.
 func NewServeOptions() *ServeOptions {
 	return &ServeOptions{
+		// kube-scheduler's defaults: the informers' lists at start, and a
+		// burst of PVC deletions that each check the claim's pods live,
+		// must not queue behind client-go's 5 requests/s.
+		KubeAPIQPS:   50,
+		KubeAPIBurst: 100,
 		ExtenderBindAddress:  ":8888",
 		ExtenderMaxBodyBytes: extender.DefaultMaxBodyBytes,
 		HealthBindAddress:    ":8080",
@@ -54,6 +61,8 @@ func NewServeOptions() *ServeOptions {
 // AddFlags registers the flags.
 func (o *ServeOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.Kubeconfig, "kubeconfig", o.Kubeconfig, "Path to a kubeconfig file. Empty means the in-cluster configuration.")
+	fs.Float32Var(&o.KubeAPIQPS, "kube-api-qps", o.KubeAPIQPS, "Requests per second volplace may send to kube-apiserver.")
+	fs.IntVar(&o.KubeAPIBurst, "kube-api-burst", o.KubeAPIBurst, "Requests volplace may send to kube-apiserver in a burst above --kube-api-qps.")
 	fs.StringVar(&o.ConfigFile, "config", o.ConfigFile, "Path to a VolplaceConfiguration file (config.volplace.io/v1alpha1) with rule switches and score weights. Empty means the defaults.")
 	fs.StringVar(&o.ExtenderBindAddress, "extender-bind-address", o.ExtenderBindAddress, "Address of the scheduler extender's HTTP(S) server (POST /filter, POST /prioritize). Empty disables the extender.")
 	fs.StringVar(&o.ExtenderTLSCertFile, "extender-tls-cert-file", o.ExtenderTLSCertFile, "Serving certificate of the extender; with --extender-tls-key-file the extender serves HTTPS, reloading the files when they change.")
@@ -91,6 +100,9 @@ func (o *ServeOptions) Validate() []error {
 	}
 	if o.ExtenderClientCAFile != "" && o.ExtenderTLSCertFile == "" {
 		errs = append(errs, fmt.Errorf("--extender-client-ca-file needs --extender-tls-cert-file and --extender-tls-key-file"))
+	}
+	if o.KubeAPIQPS <= 0 || o.KubeAPIBurst < 1 {
+		errs = append(errs, fmt.Errorf("--kube-api-qps must be positive and --kube-api-burst at least 1, not %g and %d", o.KubeAPIQPS, o.KubeAPIBurst))
 	}
 	if o.ExtenderMaxBodyBytes <= 0 {
 		errs = append(errs, fmt.Errorf("--extender-max-body-bytes must be positive, not %d", o.ExtenderMaxBodyBytes))

@@ -34,6 +34,11 @@ func TestServeOptionsValidate(t *testing.T) {
 			want:   []string{"--extender-max-body-bytes must be positive, not 0"},
 		},
 		{
+			name:   "API client limits",
+			modify: func(o *ServeOptions) { o.KubeAPIQPS, o.KubeAPIBurst = 0, 0 },
+			want:   []string{"--kube-api-qps must be positive and --kube-api-burst at least 1, not 0 and 0"},
+		},
+		{
 			name:   "nothing to serve",
 			modify: func(o *ServeOptions) { o.ExtenderBindAddress, o.HealthBindAddress, o.WebhookBindAddress = "", "", "" },
 			want:   []string{"nothing to serve: --extender-bind-address, --webhook-bind-address and --health-bind-address are all empty"},
