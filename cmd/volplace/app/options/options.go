@@ -43,8 +43,8 @@ func NewServeOptions() *ServeOptions {
 		// kube-scheduler's defaults: the informers' lists at start, and a
 		// burst of PVC deletions that each check the claim's pods live,
 		// must not queue behind client-go's 5 requests/s.
-		KubeAPIQPS:   50,
-		KubeAPIBurst: 100,
+		KubeAPIQPS:           50,
+		KubeAPIBurst:         100,
 		ExtenderBindAddress:  ":8888",
 		ExtenderMaxBodyBytes: extender.DefaultMaxBodyBytes,
 		HealthBindAddress:    ":8080",
