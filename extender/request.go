@@ -5,10 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"sync"
 	"unicode/utf8"
 
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/volplace/volplace/topology"
 )
@@ -20,6 +23,42 @@ type request struct {
 	Pod       *corev1.Pod
 	Nodes     *corev1.NodeList
 	NodeNames *nodeNames
+}
+
+// wireRequest is what is decoded: of the pod, only what the rules read.
+type wireRequest struct {
+	Pod       *wirePod
+	Nodes     *corev1.NodeList
+	NodeNames *nodeNames
+}
+
+// wirePod holds the fields of a Pod that volplace reads. Decoding only them
+// skips the containers, their resources and the managed fields, most of
+// the bytes kube-scheduler sends, without allocating for them.
+type wirePod struct {
+	Metadata struct {
+		Name      string    `json:"name"`
+		Namespace string    `json:"namespace"`
+		UID       types.UID `json:"uid"`
+	} `json:"metadata"`
+	Spec struct {
+		Volumes  []corev1.Volume `json:"volumes"`
+		NodeName string          `json:"nodeName"`
+	} `json:"spec"`
+	Status struct {
+		Phase corev1.PodPhase `json:"phase"`
+	} `json:"status"`
+}
+
+func (p *wirePod) pod() *corev1.Pod {
+	if p == nil {
+		return nil
+	}
+	return &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Name: p.Metadata.Name, Namespace: p.Metadata.Namespace, UID: p.Metadata.UID},
+		Spec:       corev1.PodSpec{Volumes: p.Spec.Volumes, NodeName: p.Spec.NodeName},
+		Status:     corev1.PodStatus{Phase: p.Status.Phase},
+	}
 }
 
 // candidates returns the request's nodes, without duplicates.
@@ -44,8 +83,8 @@ func (r *request) byName() bool { return r.NodeNames != nil }
 // decodeRequest decodes an ExtenderArgs body.
 func decodeRequest(dec *json.Decoder, snap topology.Snapshot) (*request, error) {
 	names := &nodeNames{snap: snap}
-	r := &request{NodeNames: names}
-	if err := dec.Decode(r); err != nil {
+	w := &wireRequest{NodeNames: names}
+	if err := dec.Decode(w); err != nil {
 		releaseCandidates(names.cands)
 		var typeErr *json.UnmarshalTypeError
 		if errors.As(err, &typeErr) {
@@ -53,10 +92,11 @@ func decodeRequest(dec *json.Decoder, snap topology.Snapshot) (*request, error) 
 			if typeErr.Field == "" {
 				return nil, fmt.Errorf("cannot unmarshal JSON %s into ExtenderArgs", typeErr.Value)
 			}
-			return nil, fmt.Errorf("field %s: cannot unmarshal JSON %s into %s", typeErr.Field, typeErr.Value, typeErr.Type)
+			return nil, fmt.Errorf("field %s: cannot unmarshal JSON %s into %s", typeErr.Field, typeErr.Value, typeName(typeErr.Type))
 		}
 		return nil, err
 	}
+	r := &request{Pod: w.Pod.pod(), Nodes: w.Nodes, NodeNames: w.NodeNames}
 	if r.NodeNames != nil && !r.NodeNames.present {
 		r.NodeNames = nil // the field was absent
 	}
@@ -196,4 +236,15 @@ func fullNodes(nodes *corev1.NodeList) []candidate {
 		out = append(out, candidate{name: node.Name, node: node})
 	}
 	return out
+}
+
+// typeName names a decoding target the way the API's types would.
+func typeName(t reflect.Type) string {
+	switch {
+	case t == reflect.TypeFor[wirePod]():
+		return "v1.Pod"
+	case t.Kind() == reflect.Struct && t.Name() == "":
+		return "object" // a part of wirePod
+	}
+	return t.String()
 }

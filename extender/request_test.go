@@ -1,13 +1,19 @@
 package extender
 
 import (
+	"bytes"
 	"encoding/json"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	extenderv1 "k8s.io/kube-scheduler/extender/v1"
 
 	"github.com/volplace/volplace/topology"
+	st "github.com/volplace/volplace/topology/testing"
 )
 
 // decoded is what a test expects of a request's NodeNames.
@@ -111,4 +117,36 @@ func FuzzNodeNames(f *testing.F) {
 			t.Fatalf("%s: names (-encoding/json,+parser):\n%s", value, diff)
 		}
 	})
+}
+
+// TestDecodePodFields checks that the fields the rules read survive the
+// partial decoding of the pod, and that the rest is left out.
+func TestDecodePodFields(t *testing.T) {
+	full := st.MakePod("web").PVC("data").Node("n1").Obj()
+	full.UID = "uid-1"
+	full.Status.Phase = corev1.PodRunning
+	full.Labels = map[string]string{"app": "web"}
+	full.Spec.Containers = []corev1.Container{{Name: "c", Image: "nginx", Resources: corev1.ResourceRequirements{
+		Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("100m")}}}}
+	full.ManagedFields = []metav1.ManagedFieldsEntry{{Manager: "kubectl"}}
+	want := &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: full.Namespace, UID: "uid-1"},
+		Spec:       corev1.PodSpec{Volumes: full.Spec.Volumes, NodeName: "n1"},
+		Status:     corev1.PodStatus{Phase: corev1.PodRunning},
+	}
+	snap, err := topology.NewStaticSnapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := json.Marshal(extenderv1.ExtenderArgs{Pod: full, NodeNames: &[]string{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, err := decodeRequest(json.NewDecoder(bytes.NewReader(body)), snap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, req.Pod); diff != "" {
+		t.Errorf("decoded pod (-want,+got):\n%s", diff)
+	}
 }

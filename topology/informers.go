@@ -2,6 +2,7 @@ package topology
 
 import (
 	"fmt"
+	"sync/atomic"
 
 	corev1 "k8s.io/api/core/v1"
 	storagev1 "k8s.io/api/storage/v1"
@@ -13,7 +14,8 @@ import (
 // factory. Create it before starting the factory.
 type InformerSnapshot struct {
 	indexedSnapshot
-	synced []cache.InformerSynced
+	synced    []cache.InformerSynced
+	hasSynced atomic.Bool // latched: an informer does not unsync
 }
 
 // NewInformerSnapshot registers the informers and indexes volplace needs with
@@ -157,11 +159,15 @@ func onObject[T any](obj any, f func(T)) {
 
 // HasSynced reports whether every informer has completed its first list.
 func (s *InformerSnapshot) HasSynced() bool {
+	if s.hasSynced.Load() {
+		return true
+	}
 	for _, synced := range s.synced {
 		if !synced() {
 			return false
 		}
 	}
+	s.hasSynced.Store(true)
 	return true
 }
 
