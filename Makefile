@@ -26,7 +26,7 @@ test: ## Run unit and end-to-end tests with the race detector (builds the test c
 	KUBEBUILDER_ASSETS="$$(hack/control-plane.sh)" VOLPLACE_E2E_REQUIRED=1 $(GO) test -race -count=1 ./...
 
 FUZZTIME ?= 20s
-FUZZ_TARGETS = ./extender:FuzzFilterHandler ./extender:FuzzPrioritizeHandler ./webhook:FuzzAdmission \
+FUZZ_TARGETS = ./extender:FuzzFilterHandler ./extender:FuzzPrioritizeHandler ./extender:FuzzNodeNames ./extender:FuzzAppendString ./webhook:FuzzAdmission \
 	./cmd/volplace/app/simulate:FuzzLoad ./cmd/volplace/app/config:FuzzParse
 
 .PHONY: fuzz
@@ -40,6 +40,21 @@ BENCHCOUNT ?= 5
 .PHONY: bench
 bench: ## Run the Go benchmarks (topology and the extender's HTTP handler) BENCHCOUNT times; see docs/benchmarks.md.
 	$(GO) test -run='^$$' -bench=. -benchmem -count=$(BENCHCOUNT) ./topology/ ./extender/
+
+.PHONY: soak
+soak: ## Leak test: 1 000 000 requests to the extender and webhooks without the race detector, and the 90 s idle timeout (test/soak).
+	KUBEBUILDER_ASSETS="$$(hack/control-plane.sh)" VOLPLACE_E2E_REQUIRED=1 $(GO) test -count=1 -timeout=30m -v \
+		-run='^(TestMemoryFlat|TestIdleTimeout)$$' ./test/soak/ -args -soak.requests=1000000 -soak.samples=40 -soak.idle
+
+LOAD_FLAGS ?=
+.PHONY: bench-load
+bench-load: ## Drive the extender at a fixed pod rate over loopback (test/perf/extenderload); see docs/benchmarks.md.
+	$(GO) run ./test/perf/extenderload $(LOAD_FLAGS)
+
+THROUGHPUT_FLAGS ?= --rounds 3
+.PHONY: bench-throughput
+bench-throughput: ## kube-scheduler's throughput with no extender, a no-op extender and volplace (takes minutes; run on an idle machine).
+	KUBEBUILDER_ASSETS="$$(hack/control-plane.sh)" $(GO) run ./test/perf/throughput $(THROUGHPUT_FLAGS)
 
 .PHONY: test-unit
 test-unit: ## Run the tests that need no control plane.
