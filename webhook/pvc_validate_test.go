@@ -2,6 +2,7 @@ package webhook
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -164,6 +165,11 @@ func TestDeletionGuard(t *testing.T) {
 	for _, name := range []string{"p00", "p01", "p02", "p03", "p04", "p05", "p06", "p07", "p08", "p09", "p10", "p11"} {
 		many = append(many, st.MakePod(name).PVC("data").Node("n1").Obj())
 	}
+	crowd := []runtime.Object{}
+	for i := range 25 {
+		crowd = append(crowd, st.MakePod(fmt.Sprintf("c%02d", i)).PVC("data").Node("n1").Obj())
+	}
+	unrelated := st.MakePod("other").Node("n1").Obj()
 
 	tests := []struct {
 		name         string
@@ -212,6 +218,32 @@ func TestDeletionGuard(t *testing.T) {
 			cached: []runtime.Object{running},
 			live:   []runtime.Object{done},
 			pvc:    claim,
+		},
+		{
+			name:   "live read: the pod the cache names is gone",
+			cached: []runtime.Object{running},
+			live:   []runtime.Object{unrelated},
+			pvc:    claim,
+		},
+		{
+			name:   "live read: the pod finished",
+			cached: []runtime.Object{running},
+			live:   []runtime.Object{st.MakePod("web-0").PVC("data").Node("n1").Phase(corev1.PodFailed).Obj()},
+			pvc:    claim,
+		},
+		{
+			name:    "live read: one of two users is gone",
+			cached:  []runtime.Object{running, pending},
+			live:    []runtime.Object{pending.DeepCopy()},
+			pvc:     claim,
+			wantErr: `persistentvolumeclaim "default/data" is in use by pod(s) default/web-1 (not scheduled); delete them first, or annotate the claim volplace.io/allow-delete-in-use=true`,
+		},
+		{
+			name:    "live read: users past the twentieth are taken from the cache",
+			cached:  crowd,
+			live:    []runtime.Object{unrelated},
+			pvc:     claim,
+			wantErr: `persistentvolumeclaim "default/data" is in use by pod(s) default/c20 (node n1), default/c21 (node n1), default/c22 (node n1), default/c23 (node n1), default/c24 (node n1); delete them first, or annotate the claim volplace.io/allow-delete-in-use=true`,
 		},
 		{
 			name:    "live read confirms",

@@ -115,7 +115,7 @@ func (o *ExplainOptions) Run(ctx context.Context, out io.Writer, cfg *rest.Confi
 	if err != nil {
 		return fmt.Errorf("reading pod %s/%s: %w", namespace, name, err)
 	}
-	factory := informers.NewSharedInformerFactoryWithOptions(client, 0, informers.WithTransform(dropManagedFields))
+	factory := informers.NewSharedInformerFactoryWithOptions(client, 0, informers.WithTransform(topology.CacheTransform))
 	snap, err := topology.NewInformerSnapshot(factory)
 	if err != nil {
 		return err

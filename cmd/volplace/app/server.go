@@ -17,7 +17,6 @@ import (
 
 	"github.com/spf13/cobra"
 	"golang.org/x/sync/errgroup"
-	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	corelisters "k8s.io/client-go/listers/core/v1"
@@ -118,7 +117,7 @@ func NewServer(ctx context.Context, o *options.ServeOptions, cfg *rest.Config) (
 	if err != nil {
 		return nil, fmt.Errorf("creating client: %w", err)
 	}
-	s := &Server{factory: informers.NewSharedInformerFactoryWithOptions(client, 0, informers.WithTransform(dropManagedFields))}
+	s := &Server{factory: informers.NewSharedInformerFactoryWithOptions(client, 0, informers.WithTransform(topology.CacheTransform))}
 	if s.snapshot, err = topology.NewInformerSnapshot(s.factory); err != nil {
 		return nil, err
 	}
@@ -230,14 +229,6 @@ func listen(addr string, tlsConfig *tls.Config) (net.Listener, error) {
 		l = tls.NewListener(l, tlsConfig)
 	}
 	return l, nil
-}
-
-// dropManagedFields trims what volplace never reads from cached objects.
-func dropManagedFields(obj any) (any, error) {
-	if m, err := meta.Accessor(obj); err == nil {
-		m.SetManagedFields(nil)
-	}
-	return obj, nil
 }
 
 // ExtenderAddr returns the extender's listening address, or "" when disabled.
