@@ -43,7 +43,11 @@ func TestRun(t *testing.T) {
 	if want := int64(2 + len(objs) + statuses); report.Objects != len(objs) || report.Requests != want {
 		t.Errorf("created %d objects with %d requests, want %d with %d", report.Objects, report.Requests, len(objs), want)
 	}
-	m := report.Memory
+	if len(report.Runs) != 1 {
+		t.Fatalf("%d volplace runs, want 1", len(report.Runs))
+	}
+	run := report.Runs[0]
+	m := run.Memory
 	for name, v := range map[string]uint64{"VmRSS": m.RSS, "VmHWM": m.HWM, "heap in use": m.HeapInuse, "heap allocated": m.HeapAlloc,
 		"live heap": m.HeapLive, "runtime total": m.Sys, "goroutines": m.Goroutines} {
 		if v == 0 {
@@ -53,12 +57,12 @@ func TestRun(t *testing.T) {
 	if m.HWM < m.RSS || m.Sys < m.HeapInuse {
 		t.Errorf("implausible memory figures: %+v", m)
 	}
-	c := report.Cache
+	c := run.Cache
 	if !c.OK() || c.Nodes != 100 || c.Fit == 0 || c.Unknown != 0 {
 		t.Errorf("cache check: %+v, want a match over 100 nodes, some fitting, none unknown, and the in-use delete denied", c)
 	}
-	if report.CreateDuration <= 0 || report.SyncDuration <= 0 {
-		t.Errorf("durations: create %s, sync %s", time.Duration(report.CreateDuration), time.Duration(report.SyncDuration))
+	if report.CreateDuration <= 0 || run.SyncDuration <= 0 {
+		t.Errorf("durations: create %s, sync %s", time.Duration(report.CreateDuration), time.Duration(run.SyncDuration))
 	}
 	var out strings.Builder
 	if err := report.Write(&out, outputTable); err != nil || !strings.Contains(out.String(), "VmRSS") {

@@ -26,10 +26,18 @@ type Report struct {
 	Requests int64          `json:"requests"`
 	// CreateDuration is how long creating the objects took; SyncDuration
 	// from starting volplace to its /readyz answering 200.
-	CreateDuration Duration   `json:"createDuration"`
-	SyncDuration   Duration   `json:"syncDuration"`
-	Memory         Memory     `json:"memory"`
-	Cache          CacheCheck `json:"cacheCheck"`
+	CreateDuration Duration `json:"createDuration"`
+	// Runs are volplace's measurements, one per GOMEMLIMIT.
+	Runs []VolplaceRun `json:"runs"`
+}
+
+// VolplaceRun is one volplace process measured after syncing the cluster.
+type VolplaceRun struct {
+	// GoMemLimit is its GOMEMLIMIT, "" when unset.
+	GoMemLimit   string     `json:"gomemlimit"`
+	SyncDuration Duration   `json:"syncDuration"`
+	Memory       Memory     `json:"memory"`
+	Cache        CacheCheck `json:"cacheCheck"`
 	// TargetMet is whether VmRSS is within the issue's 256 MiB.
 	TargetMet bool `json:"rssTargetMet"`
 }
@@ -38,25 +46,42 @@ func mib(b uint64) float64 { return float64(b) / (1 << 20) }
 
 // Write prints the report as text or as JSON.
 func (r *Report) Write(w io.Writer, format string) error {
-	r.TargetMet = r.Memory.RSS <= targetRSS
+	for i := range r.Runs {
+		r.Runs[i].TargetMet = r.Runs[i].Memory.RSS <= targetRSS
+	}
 	if format == outputJSON {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
 		return enc.Encode(r)
 	}
-	m, c := r.Memory, r.Cache
 	created := time.Duration(r.CreateDuration)
-	_, err := fmt.Fprintf(w, `cluster: %d nodes, %d pods, %d claims: %d objects
-created with %d workers in %s (%d requests, %.0f objects/s)
-volplace ready (caches synced) %s after start
+	if _, err := fmt.Fprintf(w, "cluster: %d nodes, %d pods, %d claims: %d objects\ncreated with %d workers in %s (%d requests, %.0f objects/s)\n",
+		r.Cluster.Nodes, r.Cluster.Pods, r.Cluster.Claims, r.Objects,
+		r.Workers, created.Round(time.Millisecond), r.Requests, float64(r.Objects)/created.Seconds()); err != nil {
+		return err
+	}
+	for _, run := range r.Runs {
+		if err := run.write(w); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (run *VolplaceRun) write(w io.Writer) error {
+	m, c := run.Memory, run.Cache
+	limit := run.GoMemLimit
+	if limit == "" {
+		limit = "unset"
+	}
+	_, err := fmt.Fprintf(w, `
+volplace with GOMEMLIMIT %s: ready (caches synced) %s after start
 VmRSS %.1f MiB (target %d MiB: met %t), VmHWM %.1f MiB
 Go heap: in use %.1f MiB, allocated %.1f MiB, live at last GC %.1f MiB, runtime total %.1f MiB; %d GC cycles, %d goroutines
 cache check: filter of the pending pod over %d nodes: %d fit, %d unknown to volplace, same answer as in memory: %t; delete of in-use claim %s denied naming %s: %t
 `,
-		r.Cluster.Nodes, r.Cluster.Pods, r.Cluster.Claims, r.Objects,
-		r.Workers, created.Round(time.Millisecond), r.Requests, float64(r.Objects)/created.Seconds(),
-		time.Duration(r.SyncDuration).Round(time.Millisecond),
-		mib(m.RSS), targetRSS>>20, r.TargetMet, mib(m.HWM),
+		limit, time.Duration(run.SyncDuration).Round(time.Millisecond),
+		mib(m.RSS), targetRSS>>20, run.TargetMet, mib(m.HWM),
 		mib(m.HeapInuse), mib(m.HeapAlloc), mib(m.HeapLive), mib(m.Sys), m.GCCycles, m.Goroutines,
 		c.Nodes, c.Fit, c.Unknown, c.FilterMatch, inUseClaim, inUseUser, c.InUseDenied)
 	if err == nil && c.Diff != "" {

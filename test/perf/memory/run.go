@@ -8,6 +8,7 @@ import (
 	"os"
 	"time"
 
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/klog/v2"
@@ -69,28 +70,41 @@ func Run(ctx context.Context, o *Options) (report *Report, err error) {
 		return nil, err
 	}
 
-	logger.Info("Starting volplace", "binary", bin)
-	p, err := startVolplace(ctx, bin, cp.kubeconfig, dir, o.SyncTimeout)
+	for _, limit := range o.GoMemLimits {
+		run, err := measureVolplace(ctx, o, bin, cp.kubeconfig, dir, limit, objs)
+		if err != nil {
+			return nil, err
+		}
+		report.Runs = append(report.Runs, *run)
+	}
+	return report, nil
+}
+
+// measureVolplace runs volplace with a GOMEMLIMIT until it has synced and
+// settled, measures it, checks its caches and stops it.
+func measureVolplace(ctx context.Context, o *Options, bin, kubeconfig, dir, limit string, objs []runtime.Object) (run *VolplaceRun, err error) {
+	klog.FromContext(ctx).Info("Starting volplace", "binary", bin, "GOMEMLIMIT", limit)
+	p, err := startVolplace(ctx, bin, kubeconfig, dir, limit, o.SyncTimeout)
 	if p != nil {
 		defer func() { err = errors.Join(err, p.stop()) }()
 	}
 	if err != nil {
 		return nil, err
 	}
-	report.SyncDuration = Duration(p.syncDuration)
+	run = &VolplaceRun{GoMemLimit: limit, SyncDuration: Duration(p.syncDuration)}
 	select {
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	case <-time.After(o.Settle):
 	}
-	if report.Memory, err = measure(ctx, p.pid(), p.healthURL+"/metrics"); err != nil {
+	if run.Memory, err = measure(ctx, p.pid(), p.healthURL+"/metrics"); err != nil {
 		return nil, err
 	}
-	if report.Cache, err = checkFilter(ctx, p.extenderURL, objs); err != nil {
+	if run.Cache, err = checkFilter(ctx, p.extenderURL, objs); err != nil {
 		return nil, err
 	}
-	if report.Cache.InUseDenied, err = checkInUse(ctx, p.webhookURL, p.caFile, objs); err != nil {
+	if run.Cache.InUseDenied, err = checkInUse(ctx, p.webhookURL, p.caFile, objs); err != nil {
 		return nil, err
 	}
-	return report, nil
+	return run, nil
 }

@@ -48,7 +48,7 @@ func buildVolplace(ctx context.Context, dir string) (string, error) {
 // startVolplace runs `volplace serve` against kubeconfig with every server
 // on (the webhooks with a certificate written to dir) on loopback ports,
 // and waits until /readyz reports its informer caches synced.
-func startVolplace(ctx context.Context, bin, kubeconfig, dir string, timeout time.Duration) (*volplaceProcess, error) {
+func startVolplace(ctx context.Context, bin, kubeconfig, dir, goMemLimit string, timeout time.Duration) (*volplaceProcess, error) {
 	certDir := filepath.Join(dir, "certs")
 	if err := writeServingCert(ctx, bin, certDir); err != nil {
 		return nil, err
@@ -82,6 +82,9 @@ func startVolplace(ctx context.Context, bin, kubeconfig, dir string, timeout tim
 		"--cert-dir="+certDir,
 	)
 	p.cmd.Stdout, p.cmd.Stderr = out, out
+	if goMemLimit != "" {
+		p.cmd.Env = append(os.Environ(), "GOMEMLIMIT="+goMemLimit)
+	}
 	// Should this program die without stopping volplace, take it along.
 	p.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	p.started = time.Now()
