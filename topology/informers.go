@@ -19,7 +19,7 @@ type InformerSnapshot struct {
 }
 
 // NewInformerSnapshot registers the informers and indexes volplace needs with
-// the factory.
+// the factory, and sets CacheTransform on those informers.
 func NewInformerSnapshot(factory informers.SharedInformerFactory) (*InformerSnapshot, error) {
 	core, storage := factory.Core().V1(), factory.Storage().V1()
 	type informer struct {
@@ -40,6 +40,10 @@ func NewInformerSnapshot(factory informers.SharedInformerFactory) (*InformerSnap
 		{core.Pods().Informer(), podIndexers(), &s.pods},
 		{storage.VolumeAttachments().Informer(), attachmentIndexers(), &s.attachments},
 	} {
+		// The indexes and handlers read pods as records.
+		if err := i.inf.SetTransform(CacheTransform); err != nil {
+			return nil, fmt.Errorf("setting the cache transform: %w", err)
+		}
 		if len(i.indexers) > 0 {
 			if err := i.inf.AddIndexers(i.indexers); err != nil {
 				return nil, fmt.Errorf("adding indexers: %w", err)
@@ -106,7 +110,7 @@ func (s *InformerSnapshot) trackUsage(pods, attachments, claims, volumes, classe
 		{pods, cache.ResourceEventHandlerFuncs{
 			AddFunc:    func(obj any) { onObject(obj, s.refreshPod) },
 			UpdateFunc: func(_, obj any) { onObject(obj, s.refreshPod) },
-			DeleteFunc: func(obj any) { onObject(obj, func(p *corev1.Pod) { s.usage.set(podHolder(p), holding{}) }) },
+			DeleteFunc: func(obj any) { onObject(obj, func(r *podRecord) { s.usage.set(podHolder(r), holding{}) }) },
 		}},
 		{attachments, cache.ResourceEventHandlerFuncs{
 			AddFunc:    func(obj any) { onObject(obj, s.refreshAttachment) },

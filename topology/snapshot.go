@@ -39,8 +39,6 @@ type Snapshot interface {
 	// PodsByClaim lists the pods that reference a claim, directly or as a
 	// generic ephemeral volume.
 	PodsByClaim(namespace, claim string) []*corev1.Pod
-	// PodsByNode lists the pods assigned to a node.
-	PodsByNode(node string) []*corev1.Pod
 	// Pods lists every pod.
 	Pods() []*corev1.Pod
 	// AttachmentsByNode lists the VolumeAttachments of a node.
@@ -63,23 +61,14 @@ const (
 
 func podIndexers() cache.Indexers {
 	return cache.Indexers{
-		indexByNode: func(obj any) ([]string, error) {
-			pod, ok := obj.(*corev1.Pod)
-			if !ok || pod.Spec.NodeName == "" {
-				return nil, nil
-			}
-			return []string{pod.Spec.NodeName}, nil
-		},
 		indexByClaim: func(obj any) ([]string, error) {
-			pod, ok := obj.(*corev1.Pod)
+			r, ok := obj.(*podRecord)
 			if !ok {
 				return nil, nil
 			}
-			var keys []string
-			for i := range pod.Spec.Volumes {
-				if name := claimName(pod, &pod.Spec.Volumes[i]); name != "" {
-					keys = append(keys, pod.Namespace+"/"+name)
-				}
+			keys := make([]string, 0, len(r.Volumes))
+			for _, v := range r.Volumes {
+				keys = append(keys, r.Namespace+"/"+v.Claim)
 			}
 			return keys, nil
 		},
@@ -228,14 +217,18 @@ func (s *indexedSnapshot) CapacitiesByClass(class string) []*storagev1.CSIStorag
 }
 
 func (s *indexedSnapshot) PodsByClaim(namespace, claim string) []*corev1.Pod {
-	return byIndex[*corev1.Pod](s.pods, indexByClaim, namespace+"/"+claim)
+	return pods(s.podsByClaim(namespace, claim))
 }
 
-func (s *indexedSnapshot) PodsByNode(node string) []*corev1.Pod {
-	return byIndex[*corev1.Pod](s.pods, indexByNode, node)
+func (s *indexedSnapshot) podsByClaim(namespace, claim string) []any {
+	objs, err := s.pods.ByIndex(indexByClaim, namespace+"/"+claim)
+	if err != nil {
+		return nil
+	}
+	return objs
 }
 
-func (s *indexedSnapshot) Pods() []*corev1.Pod { return list[*corev1.Pod](s.pods.List()) }
+func (s *indexedSnapshot) Pods() []*corev1.Pod { return pods(s.pods.List()) }
 
 func (s *indexedSnapshot) AttachmentsByNode(node string) []*storagev1.VolumeAttachment {
 	return byIndex[*storagev1.VolumeAttachment](s.attachments, indexByNode, node)

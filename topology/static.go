@@ -30,6 +30,9 @@ func NewStaticSnapshot(objs ...runtime.Object) (Snapshot, error) {
 		table:       newNodeTable(),
 	}
 	for _, obj := range objs {
+		if p, ok := obj.(*corev1.Pod); ok {
+			obj = newPodRecord(p) // as the informers keep pods
+		}
 		store, ok := s.storeFor(obj)
 		if !ok {
 			return nil, fmt.Errorf("unsupported object type %T", obj)
@@ -68,7 +71,7 @@ func (s *indexedSnapshot) storeFor(obj runtime.Object) (cache.Indexer, bool) {
 		return s.classes, true
 	case *storagev1.CSIStorageCapacity:
 		return s.capacities, true
-	case *corev1.Pod:
+	case *corev1.Pod, *podRecord:
 		return s.pods, true
 	case *storagev1.VolumeAttachment:
 		return s.attachments, true

@@ -8,16 +8,16 @@ import (
 )
 
 // CacheTransform trims an object before an informer stores it, to what
-// volplace reads: managed fields go from every object, and Pods and Nodes,
-// most of the cache, keep only the fields the rules and webhooks use. Use it
-// with informers.WithTransform; it is idempotent, as client-go requires.
+// volplace reads: managed fields go from every object, Nodes keep only the
+// fields the rules use, and Pods, most of the cache, are kept as compact
+// records. Use it with informers.WithTransform on the informers of
+// NewInformerSnapshot; it is idempotent, as client-go requires.
 func CacheTransform(obj any) (any, error) {
-	if _, ok := obj.(cache.DeletedFinalStateUnknown); ok {
-		return obj, nil
-	}
 	switch o := obj.(type) {
+	case cache.DeletedFinalStateUnknown, *podRecord:
+		return obj, nil
 	case *corev1.Pod:
-		return trimPod(o), nil
+		return newPodRecord(o), nil
 	case *corev1.Node:
 		return trimNode(o), nil
 	}
@@ -39,29 +39,6 @@ func trimmedMeta(m *metav1.ObjectMeta) metav1.ObjectMeta {
 		DeletionTimestamp: m.DeletionTimestamp,
 		OwnerReferences:   m.OwnerReferences,
 	}
-}
-
-// trimPod keeps a pod's node, phase and claims: what decides which volumes
-// it holds where. Containers, which make most of a pod's size, go.
-func trimPod(p *corev1.Pod) *corev1.Pod {
-	out := &corev1.Pod{
-		TypeMeta:   p.TypeMeta,
-		ObjectMeta: trimmedMeta(&p.ObjectMeta),
-		Spec:       corev1.PodSpec{NodeName: p.Spec.NodeName},
-		Status:     corev1.PodStatus{Phase: p.Status.Phase},
-	}
-	for _, v := range p.Spec.Volumes {
-		switch {
-		case v.PersistentVolumeClaim != nil:
-			out.Spec.Volumes = append(out.Spec.Volumes, v)
-		case v.Ephemeral != nil:
-			// The claim's name derives from the pod's and the volume's;
-			// its template is the ephemeral volume controller's business.
-			out.Spec.Volumes = append(out.Spec.Volumes, corev1.Volume{Name: v.Name,
-				VolumeSource: corev1.VolumeSource{Ephemeral: &corev1.EphemeralVolumeSource{}}})
-		}
-	}
-	return out
 }
 
 // trimNode keeps a node's labels, which topology and node affinity match,

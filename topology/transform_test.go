@@ -45,18 +45,6 @@ func TestCacheTransform(t *testing.T) {
 		want runtime.Object
 	}{
 		{
-			name: "pod keeps identity, node, phase and claims",
-			in:   fullPod,
-			want: &corev1.Pod{
-				ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: fullPod.Namespace, UID: "u1", ResourceVersion: "42", OwnerReferences: fullPod.OwnerReferences},
-				Spec: corev1.PodSpec{NodeName: "n1", Volumes: []corev1.Volume{
-					fullPod.Spec.Volumes[0],
-					{Name: "scratch", VolumeSource: corev1.VolumeSource{Ephemeral: &corev1.EphemeralVolumeSource{}}},
-				}},
-				Status: corev1.PodStatus{Phase: corev1.PodRunning},
-			},
-		},
-		{
 			name: "node keeps labels and allocatable",
 			in:   fullNode,
 			want: &corev1.Node{

@@ -92,7 +92,7 @@ func (u *nodeUsage) count(node, driver string, keys []string) (inUse, present in
 	return len(volumes), present
 }
 
-func podHolder(pod *corev1.Pod) string { return "pod/" + pod.Namespace + "/" + pod.Name }
+func podHolder(r *podRecord) string { return "pod/" + r.Namespace + "/" + r.Name }
 
 func attachmentHolder(va *storagev1.VolumeAttachment) string { return "va/" + va.Name }
 
@@ -104,17 +104,13 @@ func csiVolumeKey(src *corev1.CSIPersistentVolumeSource) volumeKey {
 // podHolding returns the attachable volumes a scheduled, non-terminated pod
 // holds: bound CSI volumes by handle, unbound claims by their class's
 // provisioner, as kube-scheduler's NodeVolumeLimits counts them.
-func (s *indexedSnapshot) podHolding(pod *corev1.Pod) holding {
-	if pod.Spec.NodeName == "" || isTerminal(pod) {
+func (s *indexedSnapshot) podHolding(r *podRecord) holding {
+	if r.NodeName == "" || r.Phase == corev1.PodSucceeded || r.Phase == corev1.PodFailed {
 		return holding{}
 	}
-	h := holding{node: pod.Spec.NodeName}
-	for i := range pod.Spec.Volumes {
-		name := claimName(pod, &pod.Spec.Volumes[i])
-		if name == "" {
-			continue
-		}
-		pvc, ok := s.PersistentVolumeClaim(pod.Namespace, name)
+	h := holding{node: r.NodeName}
+	for _, v := range r.Volumes {
+		pvc, ok := s.PersistentVolumeClaim(r.Namespace, v.Claim)
 		if !ok {
 			continue
 		}
@@ -148,7 +144,7 @@ func (s *indexedSnapshot) attachmentHolding(va *storagev1.VolumeAttachment) hold
 }
 
 // refreshPod recomputes what a pod holds.
-func (s *indexedSnapshot) refreshPod(pod *corev1.Pod) { s.usage.set(podHolder(pod), s.podHolding(pod)) }
+func (s *indexedSnapshot) refreshPod(r *podRecord) { s.usage.set(podHolder(r), s.podHolding(r)) }
 
 // refreshAttachment recomputes what a VolumeAttachment holds.
 func (s *indexedSnapshot) refreshAttachment(va *storagev1.VolumeAttachment) {
@@ -157,16 +153,16 @@ func (s *indexedSnapshot) refreshAttachment(va *storagev1.VolumeAttachment) {
 
 // refreshPods recomputes what every pod holds.
 func (s *indexedSnapshot) refreshPods() {
-	for _, pod := range s.Pods() {
-		s.refreshPod(pod)
+	for _, r := range records(s.pods.List()) {
+		s.refreshPod(r)
 	}
 }
 
 // refreshClaim recomputes the pods using a claim, after the claim (or its
 // PV) changed.
 func (s *indexedSnapshot) refreshClaim(namespace, name string) {
-	for _, pod := range s.PodsByClaim(namespace, name) {
-		s.refreshPod(pod)
+	for _, r := range records(s.podsByClaim(namespace, name)) {
+		s.refreshPod(r)
 	}
 }
 

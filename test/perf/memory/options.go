@@ -44,6 +44,9 @@ type Options struct {
 	// GoMemLimits are the GOMEMLIMIT values volplace is measured with, one
 	// run each against the same cluster; "" leaves it unset.
 	GoMemLimits []string
+	// HeapProfiles, when set, is a directory to save volplace's heap
+	// profile into, one file per run.
+	HeapProfiles string
 }
 
 // NewOptions returns the defaults of the benchmark.
@@ -72,6 +75,7 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.DurationVar(&o.SyncTimeout, "sync-timeout", o.SyncTimeout, "How long volplace may take to report ready.")
 	fs.DurationVar(&o.Settle, "settle", o.Settle, "How long to wait after volplace is ready before measuring; over 2m includes the Go runtime's periodic forced GC.")
 	fs.StringVarP(&o.Output, "output", "o", o.Output, "Output format: table or json.")
+	fs.StringVar(&o.HeapProfiles, "heap-profiles", o.HeapProfiles, "Directory to save volplace's heap profile into after each measurement (go tool pprof reads them); empty saves none.")
 	fs.StringSliceVar(&o.GoMemLimits, "gomemlimit", o.GoMemLimits, "GOMEMLIMIT values to run volplace with, one measurement each against the same cluster (e.g. ,230MiB: unset, then 230 MiB).")
 }
 

@@ -6,13 +6,17 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"path/filepath"
 	"time"
+
+	"net/http"
 
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/klog/v2"
 
+	"github.com/volplace/volplace/test/internal/harness"
 	st "github.com/volplace/volplace/topology/testing"
 )
 
@@ -106,5 +110,26 @@ func measureVolplace(ctx context.Context, o *Options, bin, kubeconfig, dir, limi
 	if run.Cache.InUseDenied, err = checkInUse(ctx, p.webhookURL, p.caFile, objs); err != nil {
 		return nil, err
 	}
+	if o.HeapProfiles != "" {
+		name := "heap-gomemlimit-" + limit + ".pprof"
+		if limit == "" {
+			name = "heap.pprof"
+		}
+		if err := saveHeapProfile(ctx, p.healthURL, filepath.Join(o.HeapProfiles, name)); err != nil {
+			return nil, err
+		}
+	}
 	return run, nil
+}
+
+// saveHeapProfile saves volplace's heap profile, after a GC, to path.
+func saveHeapProfile(ctx context.Context, healthURL, path string) error {
+	code, body, err := harness.HTTPGet(ctx, http.DefaultClient, healthURL+"/debug/pprof/heap?gc=1")
+	if err != nil || code != http.StatusOK {
+		return fmt.Errorf("reading volplace's heap profile: HTTP %d, %v", code, err)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(path, body, 0o644)
 }

@@ -80,6 +80,7 @@ func startVolplace(ctx context.Context, bin, kubeconfig, dir, goMemLimit string,
 		"--health-bind-address="+addr(ports[1]),
 		"--webhook-bind-address="+addr(ports[2]),
 		"--cert-dir="+certDir,
+		"--profiling",
 	)
 	p.cmd.Stdout, p.cmd.Stderr = out, out
 	if goMemLimit != "" {

@@ -1,0 +1,84 @@
+package topology
+
+import (
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+)
+
+// podRecord is what the cache keeps of a pod: its identity, node, phase and
+// claim volumes, a fraction of a Pod's size. Pods are most of a cluster's
+// objects, and most of what they hold (containers, tolerations, status)
+// means nothing to volplace. A pod's volumes never change, so a record
+// stays exact for the pod's life.
+type podRecord struct {
+	metav1.ObjectMeta
+	NodeName string
+	Phase    corev1.PodPhase
+	Volumes  []podVolume
+}
+
+// podVolume is a claim volume of a pod.
+type podVolume struct {
+	// Name is the volume's name; Claim the claim it uses, derived from the
+	// pod's and the volume's names for a generic ephemeral volume.
+	Name, Claim string
+	Ephemeral   bool
+}
+
+// newPodRecord keeps what volplace reads of a pod.
+func newPodRecord(p *corev1.Pod) *podRecord {
+	r := &podRecord{ObjectMeta: trimmedMeta(&p.ObjectMeta), NodeName: p.Spec.NodeName, Phase: p.Status.Phase}
+	for i := range p.Spec.Volumes {
+		v := &p.Spec.Volumes[i]
+		if claim := claimName(p, v); claim != "" {
+			r.Volumes = append(r.Volumes, podVolume{Name: v.Name, Claim: claim, Ephemeral: v.Ephemeral != nil})
+		}
+	}
+	return r
+}
+
+// pod returns the record as a Pod with the fields volplace reads.
+func (r *podRecord) pod() *corev1.Pod {
+	p := &corev1.Pod{
+		ObjectMeta: *r.ObjectMeta.DeepCopy(),
+		Spec:       corev1.PodSpec{NodeName: r.NodeName},
+		Status:     corev1.PodStatus{Phase: r.Phase},
+	}
+	for _, v := range r.Volumes {
+		vol := corev1.Volume{Name: v.Name}
+		if v.Ephemeral {
+			vol.Ephemeral = &corev1.EphemeralVolumeSource{}
+		} else {
+			vol.PersistentVolumeClaim = &corev1.PersistentVolumeClaimVolumeSource{ClaimName: v.Claim}
+		}
+		p.Spec.Volumes = append(p.Spec.Volumes, vol)
+	}
+	return p
+}
+
+// GetObjectKind implements runtime.Object.
+func (r *podRecord) GetObjectKind() schema.ObjectKind { return schema.EmptyObjectKind }
+
+// DeepCopyObject implements runtime.Object.
+func (r *podRecord) DeepCopyObject() runtime.Object {
+	c := *r
+	c.ObjectMeta = *r.ObjectMeta.DeepCopy()
+	c.Volumes = append([]podVolume(nil), r.Volumes...)
+	return &c
+}
+
+// pods returns the records among objs as Pods.
+func pods(objs []any) []*corev1.Pod {
+	out := make([]*corev1.Pod, 0, len(objs))
+	for _, obj := range objs {
+		if r, ok := obj.(*podRecord); ok {
+			out = append(out, r.pod())
+		}
+	}
+	return out
+}
+
+// records returns the records among objs.
+func records(objs []any) []*podRecord { return list[*podRecord](objs) }
