@@ -42,7 +42,7 @@ func newPodRecord(p *corev1.Pod) *podRecord {
 // pod returns the record as a Pod with the fields volplace reads.
 func (r *podRecord) pod() *corev1.Pod {
 	p := &corev1.Pod{
-		ObjectMeta: *r.ObjectMeta.DeepCopy(),
+		ObjectMeta: *r.DeepCopy(), // ObjectMeta's DeepCopy
 		Spec:       corev1.PodSpec{NodeName: r.NodeName},
 		Status:     corev1.PodStatus{Phase: r.Phase},
 	}
@@ -64,7 +64,7 @@ func (r *podRecord) GetObjectKind() schema.ObjectKind { return schema.EmptyObjec
 // DeepCopyObject implements runtime.Object.
 func (r *podRecord) DeepCopyObject() runtime.Object {
 	c := *r
-	c.ObjectMeta = *r.ObjectMeta.DeepCopy()
+	c.ObjectMeta = *r.DeepCopy() // ObjectMeta's DeepCopy
 	c.Volumes = append([]podVolume(nil), r.Volumes...)
 	return &c
 }

@@ -125,8 +125,11 @@ func measureVolplace(ctx context.Context, o *Options, bin, kubeconfig, dir, limi
 // saveHeapProfile saves volplace's heap profile, after a GC, to path.
 func saveHeapProfile(ctx context.Context, healthURL, path string) error {
 	code, body, err := harness.HTTPGet(ctx, http.DefaultClient, healthURL+"/debug/pprof/heap?gc=1")
-	if err != nil || code != http.StatusOK {
-		return fmt.Errorf("reading volplace's heap profile: HTTP %d, %v", code, err)
+	if err != nil {
+		return fmt.Errorf("reading volplace's heap profile: %w", err)
+	}
+	if code != http.StatusOK {
+		return fmt.Errorf("reading volplace's heap profile: HTTP %d", code)
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
