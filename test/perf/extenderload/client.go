@@ -1,11 +1,9 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"sync"
 	"time"
@@ -13,6 +11,7 @@ import (
 	extenderv1 "k8s.io/kube-scheduler/extender/v1"
 
 	"github.com/volplace/volplace/extender"
+	"github.com/volplace/volplace/test/internal/harness"
 )
 
 // verbs are the metric labels of the extender's verbs, in the order a pod
@@ -26,24 +25,7 @@ type client struct {
 
 // post sends one request and decodes the answer into out.
 func (c *client) post(ctx context.Context, path string, body []byte, out any) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+path, bytes.NewReader(body))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return err
-	}
-	defer func() { _ = resp.Body.Close() }()
-	data, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("%s: HTTP %d: %s", path, resp.StatusCode, data)
-	}
-	return json.Unmarshal(data, out)
+	return harness.PostJSON(ctx, c.http, c.base+path, body, out)
 }
 
 // record collects a measured part's durations and errors.
