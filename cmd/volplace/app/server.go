@@ -9,8 +9,10 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
+	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -66,6 +68,14 @@ func newServeCommand() *cobra.Command {
 			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
 			defer stop()
 			ctx = klog.NewContext(ctx, klog.Background())
+			limit, ok, err := softMemoryLimit(os.Getenv)
+			if err != nil {
+				return err
+			}
+			if ok {
+				debug.SetMemoryLimit(limit)
+				klog.FromContext(ctx).Info("Set the Go runtime's soft memory limit", "bytes", limit)
+			}
 			cfg, err := restConfig(o)
 			if err != nil {
 				return err
