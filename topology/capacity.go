@@ -48,6 +48,7 @@ func newCapacityIndex(capacities []*storagev1.CSIStorageCapacity) *CapacityIndex
 			continue // reaches no node
 		case len(topo.MatchLabels) == 1 && len(topo.MatchExpressions) == 0:
 			for k, v := range topo.MatchLabels {
+				k, v = intern(k), intern(v)
 				if idx.byLabel[k] == nil {
 					idx.byLabel[k] = map[string][]*segment{}
 				}

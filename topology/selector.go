@@ -64,7 +64,11 @@ func compileTerm(term corev1.NodeSelectorTerm) (selectorTerm, error) {
 		if !ok {
 			return t, fmt.Errorf("%q is not a valid node selector operator", req.Operator)
 		}
-		r, err := labels.NewRequirement(req.Key, op, req.Values)
+		values := make([]string, len(req.Values))
+		for i, v := range req.Values {
+			values[i] = intern(v)
+		}
+		r, err := labels.NewRequirement(intern(req.Key), op, values)
 		if err != nil {
 			return t, err
 		}

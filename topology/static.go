@@ -30,8 +30,16 @@ func NewStaticSnapshot(objs ...runtime.Object) (Snapshot, error) {
 		table:       newNodeTable(),
 	}
 	for _, obj := range objs {
-		if p, ok := obj.(*corev1.Pod); ok {
-			obj = newPodRecord(p) // as the informers keep pods
+		// Keep pods, nodes, CSINodes and classes as the informers do (the
+		// transform's trimming of managed fields from the other objects
+		// would change the caller's objects).
+		switch obj.(type) {
+		case *corev1.Pod, *corev1.Node, *storagev1.CSINode, *storagev1.StorageClass:
+			kept, err := CacheTransform(obj)
+			if err != nil {
+				return nil, err
+			}
+			obj = kept.(runtime.Object)
 		}
 		store, ok := s.storeFor(obj)
 		if !ok {

@@ -2,6 +2,7 @@ package topology
 
 import (
 	corev1 "k8s.io/api/core/v1"
+	storagev1 "k8s.io/api/storage/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/cache"
@@ -20,6 +21,10 @@ func CacheTransform(obj any) (any, error) {
 		return newPodRecord(o), nil
 	case *corev1.Node:
 		return trimNode(o), nil
+	case *storagev1.CSINode:
+		internTopologyKeys(o)
+	case *storagev1.StorageClass:
+		internAllowedTopologies(o)
 	}
 	if m, err := meta.Accessor(obj); err == nil {
 		m.SetManagedFields(nil)
@@ -46,10 +51,34 @@ func trimmedMeta(m *metav1.ObjectMeta) metav1.ObjectMeta {
 // conditions and addresses go.
 func trimNode(n *corev1.Node) *corev1.Node {
 	meta := trimmedMeta(&n.ObjectMeta)
-	meta.Labels = n.Labels
+	meta.Labels = internLabels(n.Labels)
 	return &corev1.Node{
 		TypeMeta:   n.TypeMeta,
 		ObjectMeta: meta,
 		Status:     corev1.NodeStatus{Allocatable: n.Status.Allocatable},
+	}
+}
+
+// internTopologyKeys interns the label keys a CSINode's drivers declare,
+// which the rules look up in node labels.
+func internTopologyKeys(c *storagev1.CSINode) {
+	for i := range c.Spec.Drivers {
+		for j, k := range c.Spec.Drivers[i].TopologyKeys {
+			c.Spec.Drivers[i].TopologyKeys[j] = intern(k)
+		}
+	}
+}
+
+// internAllowedTopologies interns the keys and values of a class's
+// allowedTopologies, which the rules look up in node labels.
+func internAllowedTopologies(c *storagev1.StorageClass) {
+	for i := range c.AllowedTopologies {
+		exprs := c.AllowedTopologies[i].MatchLabelExpressions
+		for j := range exprs {
+			exprs[j].Key = intern(exprs[j].Key)
+			for k, v := range exprs[j].Values {
+				exprs[j].Values[k] = intern(v)
+			}
+		}
 	}
 }

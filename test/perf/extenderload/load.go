@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
+	"runtime/pprof"
 	"slices"
 	"time"
 
@@ -108,7 +110,12 @@ func (o *Options) phase(ctx context.Context, c *client, candidates int) (Result,
 			return Result{}, err
 		}
 	}
+	stopProfile, err := o.startProfile(candidates)
+	if err != nil {
+		return Result{}, err
+	}
 	rec, err := o.send(ctx, c, body, o.Duration)
+	stopProfile()
 	if err != nil {
 		return Result{}, err
 	}
@@ -127,4 +134,29 @@ func (o *Options) phase(ctx context.Context, c *client, candidates int) (Result,
 		})
 	}
 	return res, nil
+}
+
+// startProfile starts the CPU profile of a phase, if asked for, into
+// CPUProfile with the candidate count appended when there are several
+// phases.
+func (o *Options) startProfile(candidates int) (stop func(), err error) {
+	if o.CPUProfile == "" {
+		return func() {}, nil
+	}
+	path := o.CPUProfile
+	if len(o.Candidates) > 1 {
+		path = fmt.Sprintf("%s.%d", path, candidates)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		_ = f.Close()
+		return nil, err
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		_ = f.Close()
+	}, nil
 }

@@ -26,6 +26,9 @@ type Options struct {
 	Parallelism int
 	// Output is "table" or "json".
 	Output string
+	// CPUProfile, when set, is a file to write the process's CPU profile
+	// of the measured phases to (server and client share the process).
+	CPUProfile string
 }
 
 func defaultOptions() *Options {
@@ -52,6 +55,7 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.IntVar(&o.Cluster.Claims, "cluster-claims", o.Cluster.Claims, "Bound PV/PVC pairs in the extender's cache.")
 	fs.IntVar(&o.Parallelism, "parallelism", o.Parallelism, "Goroutines per request in the extender (0: GOMAXPROCS).")
 	fs.StringVar(&o.Output, "output", o.Output, "Report format: table or json.")
+	fs.StringVar(&o.CPUProfile, "cpuprofile", o.CPUProfile, "Write the CPU profile of the measured phases (server and client together) to this file.")
 }
 
 // Validate checks the options.
