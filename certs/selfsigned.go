@@ -17,6 +17,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -237,59 +238,49 @@ type jsonPatchOp struct {
 // configuration that does not exist is skipped.
 func (s *SelfSigned) publishBundle(ctx context.Context, bundle []byte) (bool, error) {
 	reg := s.opts.Client.AdmissionregistrationV1()
-	mutating, err := publishTo("MutatingWebhookConfiguration", s.opts.MutatingWebhookConfiguration, bundle,
-		func(name string) ([][]byte, error) {
-			cfg, err := reg.MutatingWebhookConfigurations().Get(ctx, name, metav1.GetOptions{})
-			if err != nil {
-				return nil, err
-			}
-			bundles := make([][]byte, len(cfg.Webhooks))
-			for i, w := range cfg.Webhooks {
+	mutating, err := publishTo(ctx, reg.MutatingWebhookConfigurations(), "MutatingWebhookConfiguration",
+		s.opts.MutatingWebhookConfiguration, bundle, func(c *admissionregistrationv1.MutatingWebhookConfiguration) [][]byte {
+			bundles := make([][]byte, len(c.Webhooks))
+			for i, w := range c.Webhooks {
 				bundles[i] = w.ClientConfig.CABundle
 			}
-			return bundles, nil
-		},
-		func(name string, patch []byte) error {
-			_, err := reg.MutatingWebhookConfigurations().Patch(ctx, name, types.JSONPatchType, patch, metav1.PatchOptions{})
-			return err
+			return bundles
 		})
 	if err != nil {
 		return false, err
 	}
-	validating, err := publishTo("ValidatingWebhookConfiguration", s.opts.ValidatingWebhookConfiguration, bundle,
-		func(name string) ([][]byte, error) {
-			cfg, err := reg.ValidatingWebhookConfigurations().Get(ctx, name, metav1.GetOptions{})
-			if err != nil {
-				return nil, err
-			}
-			bundles := make([][]byte, len(cfg.Webhooks))
-			for i, w := range cfg.Webhooks {
+	validating, err := publishTo(ctx, reg.ValidatingWebhookConfigurations(), "ValidatingWebhookConfiguration",
+		s.opts.ValidatingWebhookConfiguration, bundle, func(c *admissionregistrationv1.ValidatingWebhookConfiguration) [][]byte {
+			bundles := make([][]byte, len(c.Webhooks))
+			for i, w := range c.Webhooks {
 				bundles[i] = w.ClientConfig.CABundle
 			}
-			return bundles, nil
-		},
-		func(name string, patch []byte) error {
-			_, err := reg.ValidatingWebhookConfigurations().Patch(ctx, name, types.JSONPatchType, patch, metav1.PatchOptions{})
-			return err
+			return bundles
 		})
 	return mutating || validating, err
 }
 
-// publishTo patches bundle into the webhooks of one configuration (read
-// their current bundles with get) and reports whether it patched. An empty
-// name or a configuration that does not exist is skipped.
-func publishTo(kind, name string, bundle []byte,
-	get func(name string) ([][]byte, error), patch func(name string, patch []byte) error) (bool, error) {
+// configClient is what publishTo needs of the typed client of one kind of
+// webhook configuration.
+type configClient[T any] interface {
+	Get(ctx context.Context, name string, opts metav1.GetOptions) (*T, error)
+	Patch(ctx context.Context, name string, pt types.PatchType, data []byte, opts metav1.PatchOptions, subresources ...string) (*T, error)
+}
+
+// publishTo patches bundle into the webhooks of one configuration (bundles
+// reads their current ones) and reports whether it patched. An empty name
+// or a configuration that does not exist is skipped.
+func publishTo[T any](ctx context.Context, client configClient[T], kind, name string, bundle []byte, bundles func(*T) [][]byte) (bool, error) {
 	if name == "" {
 		return false, nil
 	}
-	current, err := get(name)
+	cfg, err := client.Get(ctx, name, metav1.GetOptions{})
 	if err == nil {
-		p := bundlePatch(current, bundle)
+		p := bundlePatch(bundles(cfg), bundle)
 		if p == nil {
 			return false, nil
 		}
-		if err = patch(name, p); err == nil {
+		if _, err = client.Patch(ctx, name, types.JSONPatchType, p, metav1.PatchOptions{}); err == nil {
 			return true, nil
 		}
 	}
