@@ -94,3 +94,24 @@ func FuzzAppendString(f *testing.F) {
 		}
 	})
 }
+
+// Result returns the outcome as the extender protocol's type, for
+// comparing the hand-written answer with what encoding/json makes of it.
+func (o *filterOutcome) Result() *extenderv1.ExtenderFilterResult {
+	r := &extenderv1.ExtenderFilterResult{
+		NodeNames:                  o.names,
+		Nodes:                      o.nodes,
+		FailedNodes:                extenderv1.FailedNodesMap{},
+		FailedAndUnresolvableNodes: extenderv1.FailedNodesMap{},
+	}
+	for _, c := range o.cands {
+		switch {
+		case c.fits:
+		case c.unresolvable:
+			r.FailedAndUnresolvableNodes[c.name] = c.message
+		default:
+			r.FailedNodes[c.name] = c.message
+		}
+	}
+	return r
+}

@@ -2,7 +2,6 @@ package extender
 
 import (
 	corev1 "k8s.io/api/core/v1"
-	extenderv1 "k8s.io/kube-scheduler/extender/v1"
 
 	"github.com/volplace/volplace/topology"
 )
@@ -18,26 +17,6 @@ type filterOutcome struct {
 	cands                []candidate
 	failed, unresolvable int
 	rejected             map[topology.Code]int
-}
-
-// Result returns the outcome as the extender protocol's type.
-func (o *filterOutcome) Result() *extenderv1.ExtenderFilterResult {
-	r := &extenderv1.ExtenderFilterResult{
-		NodeNames:                  o.names,
-		Nodes:                      o.nodes,
-		FailedNodes:                extenderv1.FailedNodesMap{},
-		FailedAndUnresolvableNodes: extenderv1.FailedNodesMap{},
-	}
-	for _, c := range o.cands {
-		switch {
-		case c.fits:
-		case c.unresolvable:
-			r.FailedAndUnresolvableNodes[c.name] = c.message
-		default:
-			r.FailedNodes[c.name] = c.message
-		}
-	}
-	return r
 }
 
 // filter evaluates the pod on the request's nodes. With reservations, it

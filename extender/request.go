@@ -69,14 +69,6 @@ func (r *request) candidates() []candidate {
 	return fullNodes(r.Nodes)
 }
 
-// candidatesIfAny returns the names decoded so far, for release.
-func (r *request) candidatesIfAny() []candidate {
-	if r.NodeNames == nil {
-		return nil
-	}
-	return r.NodeNames.cands
-}
-
 // byName reports whether the request is in NodeNames mode.
 func (r *request) byName() bool { return r.NodeNames != nil }
 
@@ -85,7 +77,6 @@ func decodeRequest(dec *json.Decoder, snap topology.Snapshot) (*request, error) 
 	names := &nodeNames{snap: snap}
 	w := &wireRequest{NodeNames: names}
 	if err := dec.Decode(w); err != nil {
-		releaseCandidates(names.cands)
 		var typeErr *json.UnmarshalTypeError
 		if errors.As(err, &typeErr) {
 			// encoding/json would name volplace's own type.
@@ -182,10 +173,6 @@ func (n *nodeNames) decodeSlowly(data []byte) error {
 			return fmt.Errorf("NodeNames: cannot unmarshal %s into a list of node names", typeErr.Value)
 		}
 		return fmt.Errorf("NodeNames: %w", err)
-	}
-	if names == nil {
-		n.present = false // null
-		return nil
 	}
 	n.cands = n.cands[:0]
 	n.unknown = nil

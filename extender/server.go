@@ -122,7 +122,6 @@ func (s *server) decode(w http.ResponseWriter, r *http.Request) (*request, bool)
 	default:
 		return req, true
 	}
-	releaseCandidates(req.candidatesIfAny())
 	return nil, false
 }
 
