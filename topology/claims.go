@@ -55,9 +55,10 @@ func isBound(pvc *corev1.PersistentVolumeClaim) bool {
 	return metav1.HasAnnotation(pvc.ObjectMeta, annBindCompleted) || pvc.Status.Phase == corev1.ClaimBound
 }
 
-// isTerminal reports whether a pod has finished and no longer holds volumes.
-func isTerminal(pod *corev1.Pod) bool {
-	return pod.Status.Phase == corev1.PodSucceeded || pod.Status.Phase == corev1.PodFailed
+// terminal reports whether a pod in this phase has finished and no longer
+// holds volumes.
+func terminal(phase corev1.PodPhase) bool {
+	return phase == corev1.PodSucceeded || phase == corev1.PodFailed
 }
 
 // boundClaim is a claim bound to a PV, with what the per-node rules need.

@@ -21,7 +21,7 @@ func samePod(a, b *corev1.Pod) bool {
 func (e *Evaluator) holders(pod *corev1.Pod, pvc *corev1.PersistentVolumeClaim) []*corev1.Pod {
 	var out []*corev1.Pod
 	for _, p := range e.snap.PodsByClaim(pvc.Namespace, pvc.Name) {
-		if p.Spec.NodeName != "" && !isTerminal(p) && !samePod(p, pod) {
+		if p.Spec.NodeName != "" && !terminal(p.Status.Phase) && !samePod(p, pod) {
 			out = append(out, p)
 		}
 	}

@@ -105,7 +105,7 @@ func csiVolumeKey(src *corev1.CSIPersistentVolumeSource) volumeKey {
 // holds: bound CSI volumes by handle, unbound claims by their class's
 // provisioner, as kube-scheduler's NodeVolumeLimits counts them.
 func (s *indexedSnapshot) podHolding(r *podRecord) holding {
-	if r.NodeName == "" || r.Phase == corev1.PodSucceeded || r.Phase == corev1.PodFailed {
+	if r.NodeName == "" || terminal(r.Phase) {
 		return holding{}
 	}
 	h := holding{node: r.NodeName}
