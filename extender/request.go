@@ -192,7 +192,7 @@ func (n *nodeNames) add(name []byte) {
 			return
 		}
 		n.seen[word] |= bit
-		n.cands = append(n.cands, candidate{name: info.Node.Name, info: info, node: info.Node})
+		n.cands = append(n.cands, candidate{name: info.Name(), info: info, node: info.Node})
 		return
 	}
 	if n.unknown == nil {

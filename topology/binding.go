@@ -69,7 +69,7 @@ func compareString(a, b string) int {
 
 // matchStatic returns the smallest candidate PV whose node affinity admits
 // the node and that no other claim of the pod took.
-func matchStatic(d *delayedClaim, node *corev1.Node, taken []string) *corev1.PersistentVolume {
+func matchStatic(d *delayedClaim, node *nodeView, taken []string) *corev1.PersistentVolume {
 	for _, c := range d.candidates {
 		if slices.Contains(taken, c.pv.Name) {
 			continue
@@ -84,13 +84,13 @@ func matchStatic(d *delayedClaim, node *corev1.Node, taken []string) *corev1.Per
 
 // matchTopology reports whether node labels satisfy a class's
 // allowedTopologies: no terms, or one term whose every expression matches.
-func matchTopology(terms []corev1.TopologySelectorTerm, nodeLabels map[string]string) bool {
+func matchTopology(terms []corev1.TopologySelectorTerm, node *nodeView) bool {
 	if len(terms) == 0 {
 		return true
 	}
 	for _, term := range terms {
 		if slices.ContainsFunc(term.MatchLabelExpressions, func(req corev1.TopologySelectorLabelRequirement) bool {
-			v, ok := nodeLabels[req.Key]
+			v, ok := node.Lookup(req.Key)
 			return !ok || !slices.Contains(req.Values, v)
 		}) {
 			continue
@@ -108,7 +108,7 @@ func (e *Evaluator) checkDelayed(s *PodState, n *nodeState) {
 	var taken []string
 	for _, d := range s.delayed {
 		if d.selectedNode != "" {
-			if d.selectedNode != n.node.Name {
+			if d.selectedNode != n.node.name {
 				n.fail(CodeBindConflict, ErrReasonBindConflict, d.name, true, func() string {
 					detail := fmt.Sprintf("claim %s: provisioning was already started for node %s", d.name, d.selectedNode)
 					if _, ok := e.snap.Node(d.selectedNode); !ok {
@@ -139,7 +139,7 @@ func (e *Evaluator) checkProvisioning(d *delayedClaim, n *nodeState) {
 			return fmt.Sprintf("claim %s: no available PersistentVolume matches and class %s does not provision", d.name, class.Name)
 		})
 		return
-	case !matchTopology(class.AllowedTopologies, n.node.Labels):
+	case !matchTopology(class.AllowedTopologies, n.node):
 		n.fail(CodeBindConflict, ErrReasonBindConflict, d.name, true, func() string {
 			return fmt.Sprintf("claim %s: the node is outside the allowedTopologies of class %s", d.name, class.Name)
 		})
@@ -174,12 +174,12 @@ func (e *Evaluator) checkProvisioning(d *delayedClaim, n *nodeState) {
 // missingTopologyKey returns a topology key the driver declares in the
 // node's CSINode that the node has no label for, or "".
 func missingTopologyKey(n *nodeState, driver string) string {
-	entry, ok := n.csiDriver(driver)
+	entry, ok := n.node.driver(driver)
 	if !ok {
 		return ""
 	}
-	for _, key := range entry.TopologyKeys {
-		if _, ok := n.node.Labels[key]; !ok {
+	for _, key := range entry.topologyKeys {
+		if !n.node.Has(key) {
 			return key
 		}
 	}

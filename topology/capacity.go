@@ -1,7 +1,6 @@
 package topology
 
 import (
-	corev1 "k8s.io/api/core/v1"
 	storagev1 "k8s.io/api/storage/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -70,7 +69,7 @@ func newCapacityIndex(capacities []*storagev1.CSIStorageCapacity) *CapacityIndex
 // hold a volume of the requested size, the one with the most free capacity.
 // It also returns the largest limit among reachable segments, -1 when none
 // is reachable, to explain a failure.
-func (idx *CapacityIndex) bestSegment(node *corev1.Node, request int64) (*segment, int64) {
+func (idx *CapacityIndex) bestSegment(node *nodeView, request int64) (*segment, int64) {
 	var best *segment
 	largest := int64(-1)
 	consider := func(s *segment) {
@@ -80,15 +79,14 @@ func (idx *CapacityIndex) bestSegment(node *corev1.Node, request int64) (*segmen
 		}
 	}
 	for key, byValue := range idx.byLabel {
-		if v, ok := node.Labels[key]; ok {
+		if v, ok := node.Lookup(key); ok {
 			for _, s := range byValue[v] {
 				consider(s)
 			}
 		}
 	}
-	nodeLabels := labels.Set(node.Labels)
 	for _, s := range idx.other {
-		if s.selector.Matches(nodeLabels) {
+		if s.selector.Matches(node) {
 			consider(s)
 		}
 	}

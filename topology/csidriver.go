@@ -10,14 +10,14 @@ func (e *Evaluator) checkDrivers(_ *PodState, n *nodeState) {
 		return
 	}
 	for _, driver := range n.drivers {
-		if _, ok := n.csiDriver(driver); ok {
+		if _, ok := n.node.driver(driver); ok {
 			continue
 		}
 		n.fail(CodeCSIDriverNotInstalled, e.driverNotInstalled(driver), "", true, func() string {
-			if n.csiNode == nil {
-				return fmt.Sprintf("node %s has no CSINode", n.node.Name)
+			if !n.node.csiNode {
+				return fmt.Sprintf("node %s has no CSINode", n.node.name)
 			}
-			return fmt.Sprintf("CSINode %s does not list driver %s", n.node.Name, driver)
+			return fmt.Sprintf("CSINode %s does not list driver %s", n.node.name, driver)
 		})
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"sync"
 
 	corev1 "k8s.io/api/core/v1"
-	storagev1 "k8s.io/api/storage/v1"
 )
 
 // MaxScore is the highest score of a node, kube-scheduler's
@@ -67,8 +66,7 @@ func (r *NodeResult) Fits() bool { return len(r.Reasons) == 0 }
 
 // nodeState is what the rules share while evaluating one node.
 type nodeState struct {
-	node    *corev1.Node
-	csiNode *storagev1.CSINode // nil when the node has none
+	node    *nodeView
 	reasons Reasons
 	details bool
 
@@ -94,7 +92,11 @@ type nodeState struct {
 // Scratch is the memory one node's evaluation works in. Reusing one Scratch
 // for many nodes makes evaluating them allocation-free. A Scratch is not
 // safe for concurrent use.
-type Scratch struct{ n nodeState }
+type Scratch struct {
+	n nodeState
+	// view is the view of a node given as an object, built anew for each.
+	view nodeView
+}
 
 type provisioned struct {
 	claim   *delayedClaim
@@ -134,19 +136,6 @@ func (n *nodeState) addDriver(driver string) {
 	n.drivers = append(n.drivers, driver)
 }
 
-// csiDriver returns the node's CSINode entry for a driver.
-func (n *nodeState) csiDriver(name string) (*storagev1.CSINodeDriver, bool) {
-	if n.csiNode == nil {
-		return nil, false
-	}
-	for i := range n.csiNode.Spec.Drivers {
-		if n.csiNode.Spec.Drivers[i].Name == name {
-			return &n.csiNode.Spec.Drivers[i], true
-		}
-	}
-	return nil, false
-}
-
 // Evaluate checks whether the pod's volumes fit the node and scores it.
 func (e *Evaluator) Evaluate(s *PodState, node *corev1.Node) NodeResult {
 	return e.EvaluateWith(s, node, &Scratch{})
@@ -156,34 +145,34 @@ func (e *Evaluator) Evaluate(s *PodState, node *corev1.Node) NodeResult {
 // Reasons and Components live in sc and are valid until sc is used again.
 func (e *Evaluator) EvaluateWith(s *PodState, node *corev1.Node, sc *Scratch) NodeResult {
 	csiNode, _ := e.snap.CSINode(node.Name)
-	return e.evaluate(s, node, csiNode, sc)
+	sc.view.reset(node, csiNode)
+	return e.evaluate(s, &sc.view, sc)
 }
 
 // EvaluateInfo is EvaluateWith for a node of the snapshot's node table,
 // whose CSINode it already holds.
 func (e *Evaluator) EvaluateInfo(s *PodState, info *NodeInfo, sc *Scratch) NodeResult {
-	return e.evaluate(s, info.Node, info.CSINode, sc)
+	return e.evaluate(s, &info.view, sc)
 }
 
-func (e *Evaluator) evaluate(s *PodState, node *corev1.Node, csiNode *storagev1.CSINode, sc *Scratch) NodeResult {
+func (e *Evaluator) evaluate(s *PodState, node *nodeView, sc *Scratch) NodeResult {
 	if s.PodReasons.Unresolvable() {
-		return NodeResult{Node: node.Name, Reasons: s.PodReasons}
+		return NodeResult{Node: node.name, Reasons: s.PodReasons}
 	}
 	n := &sc.n
 	*n = nodeState{node: node, details: e.details}
 	n.drivers, n.provisioned, n.attach = n.driversBuf[:0], n.provisionedBuf[:0], n.attachBuf[:0]
 	n.reasons = append(n.reasonsBuf[:0], s.PodReasons...)
 	if !s.HasClaims() {
-		return NodeResult{Node: node.Name, Reasons: n.reasons}
+		return NodeResult{Node: node.name, Reasons: n.reasons}
 	}
-	n.csiNode = csiNode
 	for _, check := range [...]func(*PodState, *nodeState){e.checkBound, e.checkDelayed, e.checkDrivers, e.checkAttachLimits} {
 		if n.done(e.failFast) {
 			break
 		}
 		check(s, n)
 	}
-	result := NodeResult{Node: node.Name, Reasons: n.reasons}
+	result := NodeResult{Node: node.name, Reasons: n.reasons}
 	if result.Fits() {
 		result.Score, result.Components = e.score(s, n)
 		if !e.details {

@@ -44,9 +44,9 @@ func volumeZones(pv *corev1.PersistentVolume) []zoneLabel {
 	return zones
 }
 
-func hasTopologyLabels(node *corev1.Node) bool {
+func hasTopologyLabels(node *nodeView) bool {
 	for _, key := range topologyLabels {
-		if _, ok := node.Labels[key]; ok {
+		if node.Has(key) {
 			return true
 		}
 	}
@@ -77,9 +77,9 @@ func (e *Evaluator) checkBound(s *PodState, n *nodeState) {
 			}
 		} else if len(b.zones) > 0 && hasTopologyLabels(n.node) {
 			for _, z := range b.zones {
-				v, ok := n.node.Labels[z.key]
+				v, ok := n.node.Lookup(z.key)
 				if !ok {
-					v, ok = n.node.Labels[gaLabel(z.key)]
+					v, ok = n.node.Lookup(gaLabel(z.key))
 				}
 				if !ok || !z.values.Has(v) {
 					n.fail(CodeVolumeZoneConflict, ErrReasonVolumeZoneConflict, b.pv.Name, true, func() string {
@@ -89,7 +89,7 @@ func (e *Evaluator) checkBound(s *PodState, n *nodeState) {
 				}
 			}
 		}
-		if e.opts.ReadWriteOnceGuard && b.exclusive && len(b.inUseOn) > 0 && !b.inUseOn[n.node.Name] {
+		if e.opts.ReadWriteOnceGuard && b.exclusive && len(b.inUseOn) > 0 && !b.inUseOn[n.node.name] {
 			n.fail(CodeReadWriteOnceConflict, ErrReasonReadWriteOnceConflict, b.name, true, func() string {
 				return fmt.Sprintf("claim %s: ReadWriteOnce volume %s is in use on node(s) %s", b.name, b.pv.Name, strings.Join(sets.List(sets.KeySet(b.inUseOn)), ", "))
 			})

@@ -31,7 +31,7 @@ func (e *Evaluator) score(s *PodState, n *nodeState) (int64, []ScoreComponent) {
 	if w.Locality > 0 && slices.ContainsFunc(s.bound, func(b *boundClaim) bool { return len(b.inUseOn) > 0 }) {
 		local := 0
 		for _, b := range s.bound {
-			if b.inUseOn[n.node.Name] {
+			if b.inUseOn[n.node.name] {
 				local++
 			}
 		}

@@ -94,17 +94,16 @@ func compileTerm(term corev1.NodeSelectorTerm) (selectorTerm, error) {
 }
 
 // Match reports whether the node's labels and name satisfy the selector.
-func (s *nodeSelector) Match(node *corev1.Node) bool {
-	set := labels.Set(node.Labels)
+func (s *nodeSelector) Match(node *nodeView) bool {
 	for i := range s.terms {
-		if s.terms[i].match(node.Name, set) {
+		if s.terms[i].match(node.name, node) {
 			return true
 		}
 	}
 	return false
 }
 
-func (t *selectorTerm) match(name string, set labels.Set) bool {
+func (t *selectorTerm) match(name string, set labels.Labels) bool {
 	for i := range t.labels {
 		if !t.labels[i].Matches(set) {
 			return false

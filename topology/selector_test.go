@@ -10,6 +10,7 @@ func TestNodeSelector(t *testing.T) {
 	node := &corev1.Node{}
 	node.Name = "n1"
 	node.Labels = map[string]string{"zone": "a", "cpus": "16"}
+	view := newNodeView(node, nil)
 	req := func(key string, op corev1.NodeSelectorOperator, values ...string) corev1.NodeSelectorRequirement {
 		return corev1.NodeSelectorRequirement{Key: key, Operator: op, Values: values}
 	}
@@ -42,7 +43,7 @@ func TestNodeSelector(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := compileNodeSelector(&corev1.NodeSelector{NodeSelectorTerms: tt.terms})
-			if got := s.Match(node); got != tt.want {
+			if got := s.Match(&view); got != tt.want {
 				t.Errorf("Match() = %v, want %v", got, tt.want)
 			}
 			if (s.err != nil) != tt.wantErr {
@@ -51,7 +52,7 @@ func TestNodeSelector(t *testing.T) {
 		})
 	}
 	s := compileNodeSelector(&corev1.NodeSelector{NodeSelectorTerms: tests[2].terms})
-	if allocs := testing.AllocsPerRun(100, func() { s.Match(node) }); allocs != 0 {
+	if allocs := testing.AllocsPerRun(100, func() { s.Match(&view) }); allocs != 0 {
 		t.Errorf("Match allocates %v times, want 0", allocs)
 	}
 }
