@@ -26,7 +26,7 @@ test: ## Run unit and end-to-end tests with the race detector (builds the test c
 	KUBEBUILDER_ASSETS="$$(hack/control-plane.sh)" VOLPLACE_E2E_REQUIRED=1 $(GO) test -race -count=1 ./...
 
 FUZZTIME ?= 20s
-FUZZ_TARGETS = ./extender:FuzzFilterHandler ./extender:FuzzPrioritizeHandler ./extender:FuzzNodeNames ./extender:FuzzAppendString ./webhook:FuzzAdmission \
+FUZZ_TARGETS = ./extender:FuzzFilterHandler ./extender:FuzzPrioritizeHandler ./extender:FuzzNodeNames ./extender:FuzzAppendString ./extender:FuzzDecodeRequest ./webhook:FuzzAdmission \
 	./cmd/volplace/app/simulate:FuzzLoad ./cmd/volplace/app/config:FuzzParse
 
 .PHONY: fuzz

@@ -1,13 +1,11 @@
 package extender
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"reflect"
 	"sync"
-	"unicode/utf8"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -72,8 +70,8 @@ func (r *request) candidates() []candidate {
 // byName reports whether the request is in NodeNames mode.
 func (r *request) byName() bool { return r.NodeNames != nil }
 
-// decodeRequest decodes an ExtenderArgs body.
-func decodeRequest(dec *json.Decoder, snap topology.Snapshot) (*request, error) {
+// decodeJSON decodes an ExtenderArgs body with encoding/json.
+func decodeJSON(dec *json.Decoder, snap topology.Snapshot) (*request, error) {
 	names := &nodeNames{snap: snap}
 	w := &wireRequest{NodeNames: names}
 	if err := dec.Decode(w); err != nil {
@@ -126,42 +124,30 @@ type nodeNames struct {
 	cands   []candidate
 	seen    []uint64            // bit set of the NodeInfo indexes seen
 	unknown map[string]struct{} // names not in the cache, or newer than seen
+	// batch and infos are names being looked up together, and their nodes.
+	batch [nameBatch][]byte
+	infos [nameBatch]*topology.NodeInfo
 }
 
 // UnmarshalJSON parses an array of strings. encoding/json has checked that
 // data is valid JSON; anything but an array of plain strings (escapes, other
 // types) goes through encoding/json itself.
 func (n *nodeNames) UnmarshalJSON(data []byte) error {
-	n.present = true
-	n.seen = make([]uint64, (n.snap.NodeIndexLimit()+63)/64)
-	n.unknown = nil
-	count := bytes.Count(data, []byte{','}) + 1
-	releaseCandidates(n.cands)
-	n.cands = getCandidates(count)
-	rest := bytes.TrimSpace(data)
-	if len(rest) < 2 || rest[0] != '[' {
-		return n.decodeSlowly(data)
+	if n.parse(data) {
+		return nil
 	}
-	rest = bytes.TrimSpace(rest[1:])
-	for len(rest) > 0 && rest[0] != ']' {
-		if rest[0] != '"' {
-			return n.decodeSlowly(data)
-		}
-		end := bytes.IndexByte(rest[1:], '"')
-		if end < 0 {
-			return n.decodeSlowly(data)
-		}
-		name := rest[1 : 1+end]
-		if bytes.IndexByte(name, '\\') >= 0 || !utf8.Valid(name) {
-			return n.decodeSlowly(data) // escapes, or bytes encoding/json replaces
-		}
-		n.add(name)
-		rest = bytes.TrimSpace(rest[2+end:])
-		if len(rest) > 0 && rest[0] == ',' {
-			rest = bytes.TrimSpace(rest[1:])
-		}
+	return n.decodeSlowly(data)
+}
+
+// nameBatch is how many names UnmarshalJSON looks up at once.
+const nameBatch = 32
+
+// addAll adds the candidates of up to nameBatch names.
+func (n *nodeNames) addAll(names [][]byte) {
+	n.snap.NodeInfos(names, n.infos[:])
+	for i, name := range names {
+		n.add(name, n.infos[i])
 	}
-	return nil
 }
 
 // decodeSlowly decodes names the general way.
@@ -178,14 +164,16 @@ func (n *nodeNames) decodeSlowly(data []byte) error {
 	n.unknown = nil
 	clear(n.seen)
 	for _, name := range names {
-		n.add([]byte(name))
+		info, _ := n.snap.NodeInfo([]byte(name))
+		n.add([]byte(name), info)
 	}
 	return nil
 }
 
-// add appends a name's candidate unless it is a duplicate.
-func (n *nodeNames) add(name []byte) {
-	info, ok := n.snap.NodeInfo(name)
+// add appends a name's candidate, with its node from the cache (nil when
+// the cache has none), unless it is a duplicate.
+func (n *nodeNames) add(name []byte, info *topology.NodeInfo) {
+	ok := info != nil
 	if ok && info.Index < len(n.seen)*64 {
 		word, bit := info.Index/64, uint64(1)<<(info.Index%64)
 		if n.seen[word]&bit != 0 {

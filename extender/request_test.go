@@ -26,7 +26,7 @@ type decoded struct {
 
 func decodeNames(t *testing.T, snap topology.Snapshot, body string) decoded {
 	t.Helper()
-	req, err := decodeRequest(json.NewDecoder(strings.NewReader(body)), snap)
+	req, err := decodeRequest(strings.NewReader(body), snap)
 	if err != nil {
 		return decoded{Err: err.Error()}
 	}
@@ -142,7 +142,7 @@ func TestDecodePodFields(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	req, err := decodeRequest(json.NewDecoder(bytes.NewReader(body)), snap)
+	req, err := decodeRequest(bytes.NewReader(body), snap)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,235 @@
+package extender
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"sync"
+	"unicode/utf8"
+
+	"github.com/volplace/volplace/topology"
+)
+
+// decodeRequest decodes an ExtenderArgs body.
+//
+// encoding/json scans a whole value before it decodes it, and scans a
+// value again to hand it to an UnmarshalJSON method: with thousands of
+// NodeNames, scanning the body twice byte by byte costs more than looking
+// the nodes up. The body kube-scheduler sends has one shape, an object
+// with the keys Pod, Nodes and NodeNames, and the NodeNames plain strings;
+// decodeFast decodes that shape, giving the pod and the nodes alone to
+// encoding/json and parsing the names itself. Any other body, and any body
+// decodeFast finds a fault in, goes to encoding/json as a whole, so that
+// both decoders accept the same bodies with the same results, and errors
+// come from encoding/json alone (FuzzDecodeRequest checks this).
+func decodeRequest(body io.Reader, snap topology.Snapshot) (*request, error) {
+	buf := bodyPool.Get().(*bytes.Buffer)
+	defer releaseBody(buf)
+	buf.Reset()
+	if _, err := buf.ReadFrom(body); err == nil {
+		if r, ok := decodeFast(buf.Bytes(), snap); ok {
+			return r, nil
+		}
+	}
+	// What was read, then the rest: encoding/json reads what it needs.
+	return decodeJSON(json.NewDecoder(io.MultiReader(bytes.NewReader(buf.Bytes()), body)), snap)
+}
+
+// bodyPool recycles request bodies; maxPooledBody caps what it keeps.
+var bodyPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+const maxPooledBody = 4 << 20
+
+func releaseBody(buf *bytes.Buffer) {
+	if buf.Cap() <= maxPooledBody {
+		bodyPool.Put(buf)
+	}
+}
+
+// decodeFast decodes an ExtenderArgs object whose keys are Pod, Nodes and
+// NodeNames, each at most once and spelt so, whose NodeNames, when present,
+// are an array of strings without escapes. It reports false for any other
+// body, which encoding/json then decodes.
+func decodeFast(data []byte, snap topology.Snapshot) (*request, bool) {
+	names := &nodeNames{snap: snap}
+	w := &wireRequest{}
+	p, ok := expect(data, '{')
+	if !ok {
+		return nil, false
+	}
+	if q, ok := expect(p, '}'); ok {
+		p = q
+	} else {
+		var pod, nodes, nodeNames bool
+		for {
+			key, rest, ok := plainString(skipSpace(p))
+			if !ok {
+				return nil, false
+			}
+			if rest, ok = expect(rest, ':'); !ok {
+				return nil, false
+			}
+			rest = skipSpace(rest)
+			end := valueEnd(rest)
+			if end < 0 {
+				return nil, false
+			}
+			value := rest[:end]
+			switch string(key) {
+			case "Pod":
+				if pod || json.Unmarshal(value, &w.Pod) != nil {
+					return nil, false
+				}
+				pod = true
+			case "Nodes":
+				if nodes || json.Unmarshal(value, &w.Nodes) != nil {
+					return nil, false
+				}
+				nodes = true
+			case "NodeNames":
+				if nodeNames || !names.parse(value) {
+					return nil, false
+				}
+				nodeNames = true
+				w.NodeNames = names
+			default:
+				return nil, false
+			}
+			p = skipSpace(rest[end:])
+			if q, ok := expect(p, ','); ok {
+				p = q
+				continue
+			}
+			if q, ok := expect(p, '}'); ok {
+				p = q
+				break
+			}
+			return nil, false
+		}
+	}
+	_ = p // what follows the object is not read, as with json.Decoder
+	return &request{Pod: w.Pod.pod(), Nodes: w.Nodes, NodeNames: w.NodeNames}, true
+}
+
+// parse sets the candidates from a JSON array of strings without escapes,
+// and reports false, having set nothing usable, for anything else.
+func (n *nodeNames) parse(data []byte) bool {
+	n.present = true
+	n.seen = make([]uint64, (n.snap.NodeIndexLimit()+63)/64)
+	n.unknown = nil
+	releaseCandidates(n.cands)
+	n.cands = getCandidates(bytes.Count(data, []byte{','}) + 1)
+	rest, ok := expect(data, '[')
+	if !ok {
+		return false
+	}
+	if rest, ok = expect(rest, ']'); ok {
+		return true
+	}
+	k := 0
+	for {
+		name, after, ok := plainString(skipSpace(rest))
+		if !ok {
+			return false
+		}
+		// Names are looked up in batches, which is faster than one by one
+		// (topology.Snapshot.NodeInfos).
+		n.batch[k] = name
+		if k++; k == nameBatch {
+			n.addAll(n.batch[:k])
+			k = 0
+		}
+		if rest, ok = expect(after, ','); ok {
+			continue
+		}
+		if _, ok = expect(after, ']'); !ok {
+			return false
+		}
+		n.addAll(n.batch[:k])
+		clear(n.batch[:])
+		return true
+	}
+}
+
+// skipSpace drops the white space JSON allows before a token.
+func skipSpace(p []byte) []byte {
+	for len(p) > 0 && (p[0] == ' ' || p[0] == '\t' || p[0] == '\n' || p[0] == '\r') {
+		p = p[1:]
+	}
+	return p
+}
+
+// expect drops white space, then the byte c, and reports whether it was
+// there.
+func expect(p []byte, c byte) ([]byte, bool) {
+	p = skipSpace(p)
+	if len(p) == 0 || p[0] != c {
+		return p, false
+	}
+	return p[1:], true
+}
+
+// plainString parses a JSON string that has no escapes and is valid UTF-8
+// (encoding/json would replace invalid bytes), returning its contents and
+// what follows it.
+func plainString(p []byte) (s, rest []byte, ok bool) {
+	if len(p) == 0 || p[0] != '"' {
+		return nil, p, false
+	}
+	end := bytes.IndexByte(p[1:], '"')
+	if end < 0 {
+		return nil, p, false
+	}
+	s = p[1 : 1+end]
+	for _, c := range s {
+		if c < 0x20 || c == '\\' {
+			return nil, p, false
+		}
+	}
+	if !utf8.Valid(s) {
+		return nil, p, false
+	}
+	return s, p[2+end:], true
+}
+
+// valueEnd returns the length of the JSON value p starts with, found by
+// its brackets and strings alone, or -1. The value is not validated: its
+// decoder does that.
+func valueEnd(p []byte) int {
+	depth := 0
+	for i := 0; i < len(p); i++ {
+		switch c := p[i]; c {
+		case '"':
+			j := i + 1
+			for ; j < len(p) && p[j] != '"'; j++ {
+				if p[j] == '\\' {
+					j++
+				}
+			}
+			if j >= len(p) {
+				return -1
+			}
+			i = j
+			if depth == 0 {
+				return i + 1
+			}
+		case '{', '[':
+			depth++
+		case '}', ']':
+			if depth--; depth < 0 {
+				return -1
+			}
+			if depth == 0 {
+				return i + 1
+			}
+		case ',', ' ', '\t', '\n', '\r':
+			if depth == 0 {
+				return i // the end of a number or literal
+			}
+		}
+	}
+	if depth == 0 && len(p) > 0 {
+		return len(p)
+	}
+	return -1
+}

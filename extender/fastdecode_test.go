@@ -1,0 +1,108 @@
+package extender
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/volplace/volplace/topology"
+)
+
+// requestView is what the handlers read of a decoded request.
+type requestView struct {
+	Err    string
+	Pod    any
+	Nodes  any
+	ByName bool
+	Names  []string
+	Known  []bool
+}
+
+func viewRequest(r *request, err error) requestView {
+	if err != nil {
+		return requestView{Err: err.Error()}
+	}
+	v := requestView{Pod: r.Pod, Nodes: r.Nodes, ByName: r.byName()}
+	if r.byName() {
+		for _, c := range r.candidates() {
+			v.Names = append(v.Names, c.name)
+			v.Known = append(v.Known, c.info != nil)
+		}
+	}
+	return v
+}
+
+// decodeBoth decodes body with decodeRequest and with encoding/json alone.
+func decodeBoth(snap topology.Snapshot, body string) (got, want requestView) {
+	got = viewRequest(decodeRequest(strings.NewReader(body), snap))
+	want = viewRequest(decodeJSON(json.NewDecoder(strings.NewReader(body)), snap))
+	return got, want
+}
+
+// TestDecodeFast checks which bodies take the fast path, and that every
+// body decodes as encoding/json decodes it.
+func TestDecodeFast(t *testing.T) {
+	snap, err := topology.NewStaticSnapshot(zonalCluster()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pod := `{"metadata":{"name":"p","namespace":"default"},"spec":{"volumes":[{"name":"d","persistentVolumeClaim":{"claimName":"data"}}]}}`
+	tests := []struct {
+		name string
+		body string
+		fast bool
+	}{
+		{name: "names", body: `{"Pod":` + pod + `,"NodeNames":["na","nb","ghost","na"]}`, fast: true},
+		{name: "white space everywhere", body: " {\n \"Pod\" : " + pod + " ,\t\"NodeNames\" : [ \"na\" , \"nb\" ] } ", fast: true},
+		{name: "nodes", body: `{"Pod":` + pod + `,"Nodes":{"items":[{"metadata":{"name":"na"}}]}}`, fast: true},
+		{name: "null pod and nodes", body: `{"Pod":null,"Nodes":null,"NodeNames":[]}`, fast: true},
+		{name: "empty object", body: `{}`, fast: true},
+		{name: "trailing bytes are not read", body: `{"Pod":{},"NodeNames":["na"]} garbage`, fast: true},
+		{name: "null names", body: `{"Pod":{},"NodeNames":null}`},
+		{name: "escaped name", body: `{"Pod":{},"NodeNames":["n\u0061"]}`},
+		{name: "other spelling of a key", body: `{"pod":{},"nodeNames":["na"]}`},
+		{name: "duplicate key", body: `{"Pod":{},"NodeNames":["na"],"NodeNames":["nb"]}`},
+		{name: "unknown key", body: `{"Pod":{},"Extra":1,"NodeNames":["na"]}`},
+		{name: "missing comma between names", body: `{"Pod":{},"NodeNames":["na" "nb"]}`},
+		{name: "trailing comma", body: `{"Pod":{},"NodeNames":["na",]}`},
+		{name: "control character in a name", body: "{\"Pod\":{},\"NodeNames\":[\"n\ta\"]}"},
+		{name: "invalid UTF-8", body: "{\"Pod\":{},\"NodeNames\":[\"n\xffa\"]}"},
+		{name: "wrong type in the pod", body: `{"Pod":{"spec":{"volumes":7}},"NodeNames":["na"]}`},
+		{name: "unterminated", body: `{"Pod":{},"NodeNames":["na"`},
+		{name: "not an object", body: `["na"]`},
+		{name: "empty", body: ``},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, want := decodeBoth(snap, tt.body)
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("decodeRequest differs from encoding/json (-json +decodeRequest):\n%s", diff)
+			}
+			if _, fast := decodeFast([]byte(tt.body), snap); fast != tt.fast {
+				t.Errorf("decodeFast took the body: %v, want %v", fast, tt.fast)
+			}
+		})
+	}
+}
+
+// FuzzDecodeRequest checks that any body decodes, or fails, as it does
+// with encoding/json alone.
+func FuzzDecodeRequest(f *testing.F) {
+	for _, s := range fuzzSeeds {
+		f.Add(s)
+	}
+	f.Add(`{"Pod":{},"NodeNames":["na","nb"],"Nodes":{"items":[]}}`)
+	f.Add(`{"Pod":{"metadata":{"name":"a\"b"}},"NodeNames":["na"]}`)
+	snap, err := topology.NewStaticSnapshot(zonalCluster()...)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, body string) {
+		got, want := decodeBoth(snap, body)
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Fatalf("%q: decodeRequest differs from encoding/json (-json +decodeRequest):\n%s", body, diff)
+		}
+	})
+}
