@@ -111,6 +111,9 @@ type PodState struct {
 	// "driver/handle" keys by driver, and newDrivers those drivers, sorted.
 	newVolumes map[string][]string
 	newDrivers []string
+	// present counts, by node and driver, the new volumes a node already
+	// holds, which do not count again against its attach limit.
+	present map[nodeDriver]int
 }
 
 // ExclusiveClaims returns, as "namespace/name", the pod's bound claims
@@ -199,8 +202,16 @@ func (e *Evaluator) Prepare(pod *corev1.Pod) *PodState {
 			addVolume(volumeKey{driver: d.class.Provisioner, key: unboundVolumeKey(d.class.Provisioner, d.pvc)})
 		}
 	}
-	for driver := range s.newVolumes {
+	for driver, keys := range s.newVolumes {
 		s.newDrivers = append(s.newDrivers, driver)
+		for _, key := range keys {
+			for _, node := range e.snap.VolumeNodes(key) {
+				if s.present == nil {
+					s.present = map[nodeDriver]int{}
+				}
+				s.present[nodeDriver{node: node, driver: driver}]++
+			}
+		}
 	}
 	slices.Sort(s.newDrivers)
 	return s

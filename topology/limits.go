@@ -23,7 +23,11 @@ func (e *Evaluator) checkAttachLimits(s *PodState, n *nodeState) {
 			continue
 		}
 		keys := s.newVolumes[driver]
-		used, present := e.snap.VolumesInUse(n.node.name, driver, keys)
+		used := e.snap.VolumesInUse(n.node.name, driver)
+		present := 0
+		if len(s.present) > 0 {
+			present = s.present[nodeDriver{node: n.node.name, driver: driver}]
+		}
 		c := attachCount{driver: driver, used: int64(used), added: int64(len(keys) - present), limit: limit}
 		n.attach = append(n.attach, c)
 		if c.added > 0 && c.used+c.added > c.limit {

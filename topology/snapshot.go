@@ -49,9 +49,11 @@ type Snapshot interface {
 	// AttachmentsByPersistentVolume lists the VolumeAttachments of a PV.
 	AttachmentsByPersistentVolume(pv string) []*storagev1.VolumeAttachment
 	// VolumesInUse reports how many unique volumes of a CSI driver the
-	// node's non-terminated pods and VolumeAttachments hold, and how many of
-	// keys ("driver/handle") are among them.
-	VolumesInUse(node, driver string, keys []string) (inUse, present int)
+	// node's non-terminated pods and VolumeAttachments hold.
+	VolumesInUse(node, driver string) int
+	// VolumeNodes returns the nodes that hold a volume, by its key: the
+	// driver, "/", and the volume handle.
+	VolumeNodes(key string) []string
 }
 
 // Index names, shared by the informer-backed and the static snapshot.

@@ -51,6 +51,7 @@ func trimmedMeta(m *metav1.ObjectMeta) metav1.ObjectMeta {
 // conditions and addresses go.
 func trimNode(n *corev1.Node) *corev1.Node {
 	meta := trimmedMeta(&n.ObjectMeta)
+	meta.Name = intern(n.Name) // as the usage index's node names
 	meta.Labels = internLabels(n.Labels)
 	return &corev1.Node{
 		TypeMeta:   n.TypeMeta,

@@ -1,6 +1,7 @@
 package topology
 
 import (
+	"slices"
 	"sync"
 
 	corev1 "k8s.io/api/core/v1"
@@ -25,13 +26,26 @@ type holding struct {
 // the attach-limit rule reads a count instead of walking the node's pods
 // for every candidate node. It is kept current from object events.
 type nodeUsage struct {
-	mu      sync.RWMutex
-	refs    map[string]map[string]map[string]int // node -> driver -> key -> holders
-	holders map[string]holding                   // "pod/<ns>/<name>" or "va/<name>" -> what it holds
+	mu   sync.RWMutex
+	refs map[nodeDriver]map[string]int // (node, driver) -> key -> holders
+	// counts is len(refs[nd]): what a candidate node reads, kept in the map
+	// itself, without a second map to read.
+	counts map[nodeDriver]int
+	// nodes are, by volume key, the nodes that hold it, with their number
+	// of holders.
+	nodes   map[string]map[string]int
+	holders map[string]holding // "pod/<ns>/<name>" or "va/<name>" -> what it holds
 }
 
+type nodeDriver struct{ node, driver string }
+
 func newNodeUsage() *nodeUsage {
-	return &nodeUsage{refs: map[string]map[string]map[string]int{}, holders: map[string]holding{}}
+	return &nodeUsage{
+		refs:    map[nodeDriver]map[string]int{},
+		counts:  map[nodeDriver]int{},
+		nodes:   map[string]map[string]int{},
+		holders: map[string]holding{},
+	}
 }
 
 // set replaces what a holder holds.
@@ -42,17 +56,26 @@ func (u *nodeUsage) set(holder string, h holding) {
 	if h.node == "" || len(h.keys) == 0 {
 		return
 	}
+	// Node names are interned, as the node table's are: the candidate's
+	// lookup then compares pointers, not bytes.
+	h.node = intern(h.node)
 	u.holders[holder] = h
-	byDriver := u.refs[h.node]
-	if byDriver == nil {
-		byDriver = map[string]map[string]int{}
-		u.refs[h.node] = byDriver
-	}
 	for _, k := range h.keys {
-		if byDriver[k.driver] == nil {
-			byDriver[k.driver] = map[string]int{}
+		nd := nodeDriver{node: h.node, driver: k.driver}
+		keys := u.refs[nd]
+		if keys == nil {
+			keys = map[string]int{}
+			u.refs[nd] = keys
 		}
-		byDriver[k.driver][k.key]++
+		if keys[k.key]++; keys[k.key] == 1 {
+			u.counts[nd]++
+		}
+		nodes := u.nodes[k.key]
+		if nodes == nil {
+			nodes = map[string]int{}
+			u.nodes[k.key] = nodes
+		}
+		nodes[h.node]++
 	}
 }
 
@@ -63,33 +86,43 @@ func (u *nodeUsage) release(holder string) {
 		return
 	}
 	delete(u.holders, holder)
-	byDriver := u.refs[old.node]
 	for _, k := range old.keys {
-		keys := byDriver[k.driver]
+		nd := nodeDriver{node: old.node, driver: k.driver}
+		keys := u.refs[nd]
 		if keys[k.key]--; keys[k.key] <= 0 {
 			delete(keys, k.key)
+			if u.counts[nd]--; u.counts[nd] <= 0 {
+				delete(u.counts, nd)
+				delete(u.refs, nd)
+			}
 		}
-		if len(keys) == 0 {
-			delete(byDriver, k.driver)
+		nodes := u.nodes[k.key]
+		if nodes[old.node]--; nodes[old.node] <= 0 {
+			delete(nodes, old.node)
+			if len(nodes) == 0 {
+				delete(u.nodes, k.key)
+			}
 		}
-	}
-	if len(byDriver) == 0 {
-		delete(u.refs, old.node)
 	}
 }
 
-// count returns how many unique volumes of a driver are in use on a node,
-// and how many of keys are among them.
-func (u *nodeUsage) count(node, driver string, keys []string) (inUse, present int) {
+// count returns how many unique volumes of a driver are in use on a node.
+func (u *nodeUsage) count(node, driver string) int {
 	u.mu.RLock()
 	defer u.mu.RUnlock()
-	volumes := u.refs[node][driver]
-	for _, k := range keys {
-		if volumes[k] > 0 {
-			present++
-		}
+	return u.counts[nodeDriver{node: node, driver: driver}]
+}
+
+// nodesOf returns the nodes that hold a volume.
+func (u *nodeUsage) nodesOf(key string) []string {
+	u.mu.RLock()
+	defer u.mu.RUnlock()
+	out := make([]string, 0, len(u.nodes[key]))
+	for node := range u.nodes[key] {
+		out = append(out, node)
 	}
-	return len(volumes), present
+	slices.Sort(out)
+	return out
 }
 
 func podHolder(r *podRecord) string { return "pod/" + r.Namespace + "/" + r.Name }
@@ -178,7 +211,9 @@ func (s *indexedSnapshot) refreshVolume(pv *corev1.PersistentVolume) {
 }
 
 // VolumesInUse reports how many unique volumes of a CSI driver the node's
-// pods and VolumeAttachments hold, and how many of keys are among them.
-func (s *indexedSnapshot) VolumesInUse(node, driver string, keys []string) (inUse, present int) {
-	return s.usage.count(node, driver, keys)
-}
+// pods and VolumeAttachments hold.
+func (s *indexedSnapshot) VolumesInUse(node, driver string) int { return s.usage.count(node, driver) }
+
+// VolumeNodes returns, sorted, the nodes whose pods or VolumeAttachments
+// hold a volume, by its key ("driver/handle").
+func (s *indexedSnapshot) VolumeNodes(key string) []string { return s.usage.nodesOf(key) }
