@@ -1,6 +1,9 @@
 package topology
 
 import (
+	"slices"
+	"strings"
+
 	storagev1 "k8s.io/api/storage/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -25,8 +28,15 @@ type segment struct {
 // segments with a one-label matchLabels selector are looked up by that
 // label; other selectors are tested one by one.
 type CapacityIndex struct {
-	byLabel map[string]map[string][]*segment // key -> value -> segments
+	// byLabel holds, per label key, the segments by label value: a node
+	// reads one map entry per key, which holds its segments themselves.
+	byLabel []labelSegments
 	other   []*segment
+}
+
+type labelSegments struct {
+	key     string
+	byValue map[string][]segment
 }
 
 func quantityOr(q *resource.Quantity, def int64) int64 {
@@ -37,7 +47,8 @@ func quantityOr(q *resource.Quantity, def int64) int64 {
 }
 
 func newCapacityIndex(capacities []*storagev1.CSIStorageCapacity) *CapacityIndex {
-	idx := &CapacityIndex{byLabel: map[string]map[string][]*segment{}}
+	idx := &CapacityIndex{}
+	byLabel := map[string]map[string][]segment{}
 	for _, c := range capacities {
 		s := &segment{capacity: c, free: quantityOr(c.Capacity, -1)}
 		s.limit = quantityOr(c.MaximumVolumeSize, s.free)
@@ -48,10 +59,10 @@ func newCapacityIndex(capacities []*storagev1.CSIStorageCapacity) *CapacityIndex
 		case len(topo.MatchLabels) == 1 && len(topo.MatchExpressions) == 0:
 			for k, v := range topo.MatchLabels {
 				k, v = intern(k), intern(v)
-				if idx.byLabel[k] == nil {
-					idx.byLabel[k] = map[string][]*segment{}
+				if byLabel[k] == nil {
+					byLabel[k] = map[string][]segment{}
 				}
-				idx.byLabel[k][v] = append(idx.byLabel[k][v], s)
+				byLabel[k][v] = append(byLabel[k][v], *s)
 			}
 		default:
 			sel, err := metav1.LabelSelectorAsSelector(topo)
@@ -62,6 +73,11 @@ func newCapacityIndex(capacities []*storagev1.CSIStorageCapacity) *CapacityIndex
 			idx.other = append(idx.other, s)
 		}
 	}
+	for k, byValue := range byLabel {
+		idx.byLabel = append(idx.byLabel, labelSegments{key: k, byValue: byValue})
+	}
+	// In a fixed order: of segments with equal free capacity, the first wins.
+	slices.SortFunc(idx.byLabel, func(a, b labelSegments) int { return strings.Compare(a.key, b.key) })
 	return idx
 }
 
@@ -78,10 +94,11 @@ func (idx *CapacityIndex) bestSegment(node *nodeView, request int64) (*segment, 
 			best = s
 		}
 	}
-	for key, byValue := range idx.byLabel {
-		if v, ok := node.Lookup(key); ok {
-			for _, s := range byValue[v] {
-				consider(s)
+	for _, l := range idx.byLabel {
+		if v, ok := node.Lookup(l.key); ok {
+			segments := l.byValue[v]
+			for i := range segments {
+				consider(&segments[i])
 			}
 		}
 	}
