@@ -38,14 +38,14 @@ func (e *Evaluator) staticCandidates(pvc *corev1.PersistentVolumeClaim, class st
 			continue
 		}
 		if volume.IsVolumeBoundToClaim(pv, pvc) {
-			return []*candidatePV{{pv: pv, affinity: pvAffinity(pv)}}
+			return []*candidatePV{{pv: pv, affinity: e.affinities.get(pv)}}
 		}
 		if pv.Status.Phase != corev1.VolumeAvailable ||
 			(selector != nil && !selector.Matches(labels.Set(pv.Labels))) ||
 			!volume.CheckAccessModes(pvc, pv) {
 			continue
 		}
-		out = append(out, &candidatePV{pv: pv, affinity: pvAffinity(pv)})
+		out = append(out, &candidatePV{pv: pv, affinity: e.affinities.get(pv)})
 	}
 	slices.SortStableFunc(out, func(a, b *candidatePV) int {
 		qa, qb := a.pv.Spec.Capacity[corev1.ResourceStorage], b.pv.Spec.Capacity[corev1.ResourceStorage]

@@ -256,20 +256,13 @@ func (e *Evaluator) prepareBound(pod *corev1.Pod, pvc *corev1.PersistentVolumeCl
 		return b
 	}
 	b.pv = pv
-	b.affinity = pvAffinity(pv)
+	b.affinity = e.affinities.get(pv)
 	b.zones = volumeZones(pv)
 	if pv.Spec.CSI != nil {
 		b.driver = pv.Spec.CSI.Driver
 	}
 	b.inUseOn, b.exclusive = e.volumeUsage(pod, pvc, pv)
 	return b
-}
-
-func pvAffinity(pv *corev1.PersistentVolume) *nodeSelector {
-	if pv.Spec.NodeAffinity == nil || pv.Spec.NodeAffinity.Required == nil {
-		return nil
-	}
-	return compileNodeSelector(pv.Spec.NodeAffinity.Required)
 }
 
 func (e *Evaluator) prepareDelayed(pvc *corev1.PersistentVolumeClaim, class *storagev1.StorageClass) *delayedClaim {

@@ -14,16 +14,17 @@ const MaxScore = 10
 // Evaluator applies the rules to pods and nodes of a Snapshot. It is safe for
 // concurrent use.
 type Evaluator struct {
-	snap     Snapshot
-	opts     Options
-	details  bool
-	failFast bool
-	messages *sync.Map // CSI driver name -> its CSIDriverNotInstalled message
+	snap       Snapshot
+	opts       Options
+	details    bool
+	failFast   bool
+	messages   *sync.Map // CSI driver name -> its CSIDriverNotInstalled message
+	affinities *affinityCache
 }
 
 // NewEvaluator returns an Evaluator over snap.
 func NewEvaluator(snap Snapshot, opts Options) *Evaluator {
-	return &Evaluator{snap: snap, opts: opts, messages: &sync.Map{}}
+	return &Evaluator{snap: snap, opts: opts, messages: &sync.Map{}, affinities: newAffinityCache()}
 }
 
 // WithDetails returns an evaluator that also explains, in Reason.Detail and

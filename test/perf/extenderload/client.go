@@ -1,13 +1,17 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
+	"net/url"
 	"sync"
 	"time"
 
+	dto "github.com/prometheus/client_model/go"
 	extenderv1 "k8s.io/kube-scheduler/extender/v1"
 
 	"github.com/volplace/volplace/extender"
@@ -26,6 +30,42 @@ type client struct {
 // post sends one request and decodes the answer into out.
 func (c *client) post(ctx context.Context, path string, body []byte, out any) error {
 	return harness.PostJSON(ctx, c.http, c.base+path, body, out)
+}
+
+// call sends a request without a body to one of the server's debug
+// endpoints and returns the answer, which must have status 200.
+func (c *client) call(ctx context.Context, method, path string) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, method, c.base+path, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = resp.Body.Close() }()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, fmt.Errorf("reading the answer of %s %s: %w", method, path, err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("%s %s: HTTP %d: %s", method, path, resp.StatusCode, bytes.TrimSpace(data))
+	}
+	return data, nil
+}
+
+// histogram reads the server's histogram of a verb, as serverHistogram
+// does in the server's process.
+func (c *client) histogram(ctx context.Context, verb string) (*dto.Histogram, error) {
+	data, err := c.call(ctx, http.MethodGet, histogramPath+"?verb="+url.QueryEscape(verb))
+	if err != nil {
+		return nil, err
+	}
+	h := &dto.Histogram{}
+	if err := json.Unmarshal(data, h); err != nil {
+		return nil, fmt.Errorf("decoding the server's %s histogram: %w", verb, err)
+	}
+	return h, nil
 }
 
 // record collects a measured part's durations and errors.

@@ -4,18 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
+	"errors"
 	"net/http"
 	"os"
-	"runtime/pprof"
 	"slices"
 	"time"
 
 	dto "github.com/prometheus/client_model/go"
 	extenderv1 "k8s.io/kube-scheduler/extender/v1"
 
-	"github.com/volplace/volplace/extender"
-	"github.com/volplace/volplace/topology"
 	st "github.com/volplace/volplace/topology/testing"
 )
 
@@ -54,32 +51,44 @@ func figuresOfDurations(d []time.Duration) clientFigures {
 	return clientFigures{Count: len(d), P50: at(0.50), P99: at(0.99), Max: d[len(d)-1]}
 }
 
-// Run builds the cache, serves the extender on loopback and runs one phase
-// per candidate count.
+// Run starts the extender where Server says and runs one phase per
+// candidate count against it.
 func (o *Options) Run(ctx context.Context) ([]Result, error) {
 	if err := o.Validate(); err != nil {
 		return nil, err
 	}
-	snap, err := topology.NewStaticSnapshot(st.LargeCluster(o.Cluster)...)
-	if err != nil {
-		return nil, fmt.Errorf("building the cache: %w", err)
-	}
-	handler, err := extender.NewHandler(topology.NewEvaluator(snap, topology.DefaultOptions()),
-		extender.Options{MaxBodyBytes: extender.DefaultMaxBodyBytes, Parallelism: o.Parallelism})
+	addr, stop, err := o.startServer(ctx)
 	if err != nil {
 		return nil, err
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
-	}
-	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 5 * time.Second}
-	go func() { _ = srv.Serve(l) }()
-	defer func() { _ = srv.Close() }()
 	c := &client{
-		base: "http://" + l.Addr().String(),
+		base: "http://" + addr,
 		http: &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 256}},
 	}
+	results, err := o.phases(ctx, c)
+	return results, errors.Join(err, stop(err != nil))
+}
+
+// startServer builds the cache and serves the extender on loopback, in a
+// child process or in this one, and returns its address and a function
+// that stops it, at once when the run failed.
+func (o *Options) startServer(ctx context.Context) (addr string, stop func(failed bool) error, err error) {
+	if o.Server == serverInline {
+		srv, addr, err := o.listen()
+		if err != nil {
+			return "", nil, err
+		}
+		return addr, func(bool) error { _ = srv.Close(); return nil }, nil
+	}
+	c, err := o.startChild(ctx)
+	if err != nil {
+		return "", nil, err
+	}
+	return c.addr, c.stop, nil
+}
+
+// phases runs one phase per candidate count.
+func (o *Options) phases(ctx context.Context, c *client) ([]Result, error) {
 	var results []Result
 	for _, n := range o.Candidates {
 		r, err := o.phase(ctx, c, n)
@@ -106,22 +115,21 @@ func (o *Options) phase(ctx context.Context, c *client, candidates int) (Result,
 	}
 	before := map[string]*dto.Histogram{}
 	for _, verb := range verbs {
-		if before[verb], err = serverHistogram(verb); err != nil {
+		if before[verb], err = c.histogram(ctx, verb); err != nil {
 			return Result{}, err
 		}
 	}
-	stopProfile, err := o.startProfile(candidates)
+	stopProfile, err := o.startProfile(ctx, c, candidates)
 	if err != nil {
 		return Result{}, err
 	}
 	rec, err := o.send(ctx, c, body, o.Duration)
-	stopProfile()
-	if err != nil {
+	if err := errors.Join(err, stopProfile()); err != nil {
 		return Result{}, err
 	}
 	res := Result{Candidates: candidates, Pods: rec.pods, Passed: rec.passed}
 	for _, verb := range verbs {
-		after, err := serverHistogram(verb)
+		after, err := c.histogram(ctx, verb)
 		if err != nil {
 			return Result{}, err
 		}
@@ -136,12 +144,13 @@ func (o *Options) phase(ctx context.Context, c *client, candidates int) (Result,
 	return res, nil
 }
 
-// startProfile starts the CPU profile of a phase, if asked for, into
-// CPUProfile with the candidate count appended when there are several
-// phases.
-func (o *Options) startProfile(candidates int) (stop func(), err error) {
+// startProfile starts the server's CPU profile of a phase, if asked for;
+// stop writes it to CPUProfile, with the candidate count appended when
+// there are several phases. The file is created first, so that a bad path
+// fails before the phase rather than after.
+func (o *Options) startProfile(ctx context.Context, c *client, candidates int) (stop func() error, err error) {
 	if o.CPUProfile == "" {
-		return func() {}, nil
+		return func() error { return nil }, nil
 	}
 	path := o.CPUProfile
 	if len(o.Candidates) > 1 {
@@ -149,14 +158,19 @@ func (o *Options) startProfile(candidates int) (stop func(), err error) {
 	}
 	f, err := os.Create(path)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("creating the CPU profile: %w", err)
 	}
-	if err := pprof.StartCPUProfile(f); err != nil {
+	if _, err := c.call(ctx, http.MethodPost, profileStartPath); err != nil {
 		_ = f.Close()
-		return nil, err
+		return nil, fmt.Errorf("starting the CPU profile: %w", err)
 	}
-	return func() {
-		pprof.StopCPUProfile()
-		_ = f.Close()
+	return func() error {
+		data, err := c.call(ctx, http.MethodPost, profileStopPath)
+		if err != nil {
+			_ = f.Close()
+			return fmt.Errorf("stopping the CPU profile: %w", err)
+		}
+		_, err = f.Write(data)
+		return errors.Join(err, f.Close())
 	}, nil
 }

@@ -2,9 +2,14 @@
 // loopback and reports latency percentiles, server-side from volplace's own
 // request_duration_seconds histogram and client-side from each request.
 //
-// The extender runs in this process over a static snapshot of the benchmark
-// cluster (topology/testing.LargeCluster), behind a net/http server on a
-// loopback port; the load is open-loop: each pod's filter request is sent at
+// The extender runs over a static snapshot of the benchmark cluster
+// (topology/testing.LargeCluster), behind a net/http server on a loopback
+// port, in a process of its own (this program re-run with the hidden
+// --serve flag), as it runs apart from kube-scheduler in production: in
+// the same process, the load generator's garbage (the decoded answers)
+// would start garbage collections over the server's heap, whose pauses and
+// assists would make the server's tail. --server inline keeps it in this
+// process, for tests and comparison. The load is open-loop: each pod's filter request is sent at
 // its scheduled time whether or not earlier ones have returned, and
 // client-side latency counts from that time, so that a slow answer delays
 // the figures of the requests queued behind it (no coordinated omission).
@@ -19,6 +24,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"syscall"
 
 	"github.com/spf13/pflag"
 )
@@ -37,8 +43,13 @@ func run() error {
 	if err := fs.Parse(os.Args[1:]); err != nil {
 		return err
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	// SIGTERM too, so that the server process, which the parent may end
+	// by signal, closes its listener.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if o.child {
+		return o.serve(ctx, os.Stdin, os.Stdout)
+	}
 	results, err := o.Run(ctx)
 	if err != nil {
 		return err

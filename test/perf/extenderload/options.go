@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -26,10 +27,26 @@ type Options struct {
 	Parallelism int
 	// Output is "table" or "json".
 	Output string
-	// CPUProfile, when set, is a file to write the process's CPU profile
-	// of the measured phases to (server and client share the process).
+	// CPUProfile, when set, is a file to write the server's CPU profile of
+	// each measured phase to; inline, the server shares the process with
+	// the load generator and the profile covers both.
 	CPUProfile string
+	// Server is where the extender runs: "process", a child process of
+	// its own, as kube-scheduler's extender would be; or "inline", in this
+	// process, where the load generator's garbage collection also runs
+	// over the server's heap and weighs on its tail latency.
+	Server string
+
+	// child, set by the hidden --serve flag, makes this process the server
+	// of a parent run in process mode rather than a load run.
+	child bool
 }
+
+// Values of Options.Server.
+const (
+	serverProcess = "process"
+	serverInline  = "inline"
+)
 
 func defaultOptions() *Options {
 	return &Options{
@@ -40,6 +57,7 @@ func defaultOptions() *Options {
 		Warmup:     3 * time.Second,
 		Cluster:    st.BenchmarkSize,
 		Output:     "table",
+		Server:     serverProcess,
 	}
 }
 
@@ -55,7 +73,28 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.IntVar(&o.Cluster.Claims, "cluster-claims", o.Cluster.Claims, "Bound PV/PVC pairs in the extender's cache.")
 	fs.IntVar(&o.Parallelism, "parallelism", o.Parallelism, "Goroutines per request in the extender (0: GOMAXPROCS).")
 	fs.StringVar(&o.Output, "output", o.Output, "Report format: table or json.")
-	fs.StringVar(&o.CPUProfile, "cpuprofile", o.CPUProfile, "Write the CPU profile of the measured phases (server and client together) to this file.")
+	fs.StringVar(&o.CPUProfile, "cpuprofile", o.CPUProfile, "Write the CPU profile of each measured phase to this file (suffixed .N, N the candidate count, when there are several phases): of the server process with --server process, of the whole process, server and load generator together, with --server inline.")
+	fs.StringVar(&o.Server, "server", o.Server, "Where the extender runs: process (a child process, as in production) or inline (in this process, sharing its heap and GC with the load generator).")
+	// The server process is this program run with --serve; it needs every
+	// field of the cluster size, zones included, to build the same cache
+	// the parent picks candidates from.
+	fs.BoolVar(&o.child, "serve", o.child, "Run as the server of a process-mode parent.")
+	fs.IntVar(&o.Cluster.Zones, "cluster-zones", o.Cluster.Zones, "Zones of the extender's cache.")
+	_ = fs.MarkHidden("serve")
+	_ = fs.MarkHidden("cluster-zones")
+}
+
+// childArgs are the flags of the server process: those that shape the
+// server, not the load.
+func (o *Options) childArgs() []string {
+	return []string{
+		"--serve",
+		fmt.Sprintf("--cluster-nodes=%d", o.Cluster.Nodes),
+		fmt.Sprintf("--cluster-zones=%d", o.Cluster.Zones),
+		fmt.Sprintf("--cluster-pods=%d", o.Cluster.Pods),
+		fmt.Sprintf("--cluster-claims=%d", o.Cluster.Claims),
+		fmt.Sprintf("--parallelism=%d", o.Parallelism),
+	}
 }
 
 // Validate checks the options.
@@ -79,7 +118,20 @@ func (o *Options) Validate() error {
 	if o.Output != "table" && o.Output != "json" {
 		errs = append(errs, errors.New("--output: table or json"))
 	}
-	if o.Cluster.Zones <= 0 || o.Cluster.Claims > o.Cluster.Pods {
+	if o.Server != serverProcess && o.Server != serverInline {
+		errs = append(errs, errors.New("--server: process or inline"))
+	}
+	errs = append(errs, o.validateCluster())
+	return errors.Join(errs...)
+}
+
+// validateCluster checks the options the server process reads.
+func (o *Options) validateCluster() error {
+	var errs []error
+	if o.Cluster.Zones <= 0 {
+		errs = append(errs, errors.New("--cluster-zones must be positive"))
+	}
+	if o.Cluster.Claims > o.Cluster.Pods {
 		errs = append(errs, errors.New("--cluster-claims must not exceed --cluster-pods"))
 	}
 	return errors.Join(errs...)

@@ -15,8 +15,12 @@ func writeReport(w io.Writer, o *Options, results []Result) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(results)
 	}
-	fmt.Fprintf(w, "cache: %d nodes, %d pods, %d claims; pod with %d claim(s); %.0f pods/s for %s after %s warm-up\n\n",
-		o.Cluster.Nodes, o.Cluster.Pods, o.Cluster.Claims, o.Claims, o.Rate, o.Duration, o.Warmup)
+	where := "separate process"
+	if o.Server == serverInline {
+		where = "inline"
+	}
+	fmt.Fprintf(w, "server: %s; cache: %d nodes, %d pods, %d claims; pod with %d claim(s); %.0f pods/s for %s after %s warm-up\n\n",
+		where, o.Cluster.Nodes, o.Cluster.Pods, o.Cluster.Claims, o.Claims, o.Rate, o.Duration, o.Warmup)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "candidates\tverb\trequests\terrors\tserver p50\tserver p99\tserver max\tclient p50\tclient p99\tclient max\t")
 	for _, r := range results {
