@@ -40,6 +40,9 @@ func appendFilterResult(b []byte, o *filterOutcome) ([]byte, error) {
 		}
 		b = append(b, ']')
 	}
+	// Most failed nodes share a few reason lines: each is escaped once.
+	var message string
+	var quoted []byte
 	for _, unresolvable := range []bool{false, true} {
 		if unresolvable {
 			b = append(b, `,"FailedAndUnresolvableNodes":{`...)
@@ -58,7 +61,10 @@ func appendFilterResult(b []byte, o *filterOutcome) ([]byte, error) {
 			first = false
 			b = appendString(b, c.name)
 			b = append(b, ':')
-			b = appendString(b, c.message)
+			if quoted == nil || c.message != message {
+				message, quoted = c.message, appendString(quoted[:0], c.message)
+			}
+			b = append(b, quoted...)
 		}
 		b = append(b, '}')
 	}

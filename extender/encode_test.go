@@ -26,11 +26,17 @@ func TestAppendFilterResult(t *testing.T) {
 			names = append(names, c.name)
 		}
 	}
+	// Reason lines shared by many nodes, as usual, in runs and interleaved.
+	var shared []candidate
+	for i, m := range []int{0, 0, 1, 1, 0, 2, 0, 2, 2} {
+		shared = append(shared, candidate{name: "n" + string(rune('a'+i)), message: awkward[2+m] + " reason", unresolvable: i%3 == 0})
+	}
 	tests := map[string]*filterOutcome{
-		"names":         {names: &names, cands: cands},
-		"no candidates": {names: &[]string{}},
-		"nil names":     {},
-		"nodes":         {nodes: &corev1.NodeList{Items: []corev1.Node{{ObjectMeta: metav1.ObjectMeta{Name: "n<1>", Labels: map[string]string{"k": "v\x01"}}}}}, cands: cands},
+		"names":          {names: &names, cands: cands},
+		"shared reasons": {names: &[]string{}, cands: shared},
+		"no candidates":  {names: &[]string{}},
+		"nil names":      {},
+		"nodes":          {nodes: &corev1.NodeList{Items: []corev1.Node{{ObjectMeta: metav1.ObjectMeta{Name: "n<1>", Labels: map[string]string{"k": "v\x01"}}}}}, cands: cands},
 	}
 	for name, o := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -12,16 +12,25 @@ import (
 // durationMetric is volplace's extender latency histogram.
 const durationMetric = "volplace_extender_request_duration_seconds"
 
-// serverHistogram reads the extender's histogram of a verb.
+// serverHistogram reads the extender's histogram of a verb. Before the
+// first request of the verb the registry has no series of it, nor, before
+// any request, the metric: both read as an empty histogram.
 func serverHistogram(verb string) (*dto.Histogram, error) {
-	vec, err := testutil.GetHistogramVecFromGatherer(legacyregistry.DefaultGatherer, durationMetric, map[string]string{"verb": verb})
+	families, err := legacyregistry.DefaultGatherer.Gather()
 	if err != nil {
 		return nil, fmt.Errorf("reading %s{verb=%q}: %w", durationMetric, verb, err)
 	}
-	if len(vec) != 1 {
-		return &dto.Histogram{}, nil // no request of that verb yet
+	for _, f := range families {
+		if f.GetName() != durationMetric {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			if testutil.LabelsMatch(m, map[string]string{"verb": verb}) && m.GetHistogram() != nil {
+				return m.GetHistogram(), nil
+			}
+		}
 	}
-	return vec[0].Histogram, nil
+	return &dto.Histogram{}, nil
 }
 
 // histogramDelta returns what after observed since before: the requests of

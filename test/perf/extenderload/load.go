@@ -3,8 +3,8 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"errors"
+	"fmt"
 	"net/http"
 	"os"
 	"slices"
@@ -72,13 +72,17 @@ func (o *Options) Run(ctx context.Context) ([]Result, error) {
 // startServer builds the cache and serves the extender on loopback, in a
 // child process or in this one, and returns its address and a function
 // that stops it, at once when the run failed.
-func (o *Options) startServer(ctx context.Context) (addr string, stop func(failed bool) error, err error) {
+func (o *Options) startServer(ctx context.Context) (string, func(failed bool) error, error) {
 	if o.Server == serverInline {
 		srv, addr, err := o.listen()
 		if err != nil {
 			return "", nil, err
 		}
-		return addr, func(bool) error { _ = srv.Close(); return nil }, nil
+		stop := func(bool) error {
+			_ = srv.Close()
+			return nil
+		}
+		return addr, stop, nil
 	}
 	c, err := o.startChild(ctx)
 	if err != nil {

@@ -4,13 +4,15 @@
 //
 // The extender runs over a static snapshot of the benchmark cluster
 // (topology/testing.LargeCluster), behind a net/http server on a loopback
-// port, in a process of its own (this program re-run with the hidden
+// port, in a process of its own (this program run again with the hidden
 // --serve flag), as it runs apart from kube-scheduler in production: in
 // the same process, the load generator's garbage (the decoded answers)
-// would start garbage collections over the server's heap, whose pauses and
-// assists would make the server's tail. --server inline keeps it in this
-// process, for tests and comparison. The load is open-loop: each pod's filter request is sent at
-// its scheduled time whether or not earlier ones have returned, and
+// would start garbage collections over the server's 150 MB heap, whose
+// pauses and assists would make the server's tail. --server inline keeps
+// it in this process, for tests and comparison.
+//
+// The load is open-loop: each pod's filter request is sent at its
+// scheduled time whether or not earlier ones have returned, and
 // client-side latency counts from that time, so that a slow answer delays
 // the figures of the requests queued behind it (no coordinated omission).
 // Each pod, like kube-scheduler, calls filter on the candidates and then

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -10,11 +11,37 @@ import (
 	st "github.com/volplace/volplace/topology/testing"
 )
 
-// TestRun runs the tool briefly on a small cache and checks that every
-// request was answered and that the server-side and client-side counts
-// agree.
+// TestMain lets the test binary be the server process of TestRunProcess:
+// the tool runs its own executable again as the server, which under go test
+// is this binary, so the parent marks the server's environment and this
+// binary then runs the tool's main, with the server's flags, instead of the
+// tests.
+func TestMain(m *testing.M) {
+	if os.Getenv(childEnv) == "1" {
+		main()
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// TestRun runs the tool briefly with the server in the test's process and
+// checks that every request was answered and that the server-side and
+// client-side counts agree.
 func TestRun(t *testing.T) {
+	testRun(t, serverInline, "server: inline;")
+}
+
+// TestRunProcess does the same with the server in a child process: the
+// server-side counts, which come from the child's histogram, equal the
+// pods sent only if they were read from the process that answered.
+func TestRunProcess(t *testing.T) {
+	testRun(t, serverProcess, "server: separate process;")
+}
+
+func testRun(t *testing.T, server, header string) {
+	t.Helper()
 	o := defaultOptions()
+	o.Server = server
 	o.Cluster = st.ClusterSize{Nodes: 200, Zones: 10, Pods: 400, Claims: 200}
 	o.Candidates = []int{200}
 	o.Rate, o.Duration, o.Warmup = 40, time.Second, 200*time.Millisecond
@@ -42,8 +69,8 @@ func TestRun(t *testing.T) {
 	if err := writeReport(&out, o, results); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(out.String(), "prioritize") {
-		t.Errorf("report lacks the prioritize row:\n%s", out.String())
+	if !strings.HasPrefix(out.String(), header) || !strings.Contains(out.String(), "prioritize") {
+		t.Errorf("report lacks the header %q or the prioritize row:\n%s", header, out.String())
 	}
 }
 
@@ -54,6 +81,7 @@ func TestValidate(t *testing.T) {
 		"four claims":           func(o *Options) { o.Claims = 4 },
 		"zero rate":             func(o *Options) { o.Rate = 0 },
 		"unknown output":        func(o *Options) { o.Output = "yaml" },
+		"unknown server":        func(o *Options) { o.Server = "remote" },
 	} {
 		t.Run(name, func(t *testing.T) {
 			o := defaultOptions()
