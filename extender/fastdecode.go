@@ -22,17 +22,17 @@ import (
 // decodeFast finds a fault in, goes to encoding/json as a whole, so that
 // both decoders accept the same bodies with the same results, and errors
 // come from encoding/json alone (FuzzDecodeRequest checks this).
-func decodeRequest(body io.Reader, snap topology.Snapshot) (*request, error) {
+func decodeRequest(body io.Reader, snap topology.Snapshot, parallelism int) (*request, error) {
 	buf := bodyPool.Get().(*bytes.Buffer)
 	defer releaseBody(buf)
 	buf.Reset()
 	if _, err := buf.ReadFrom(body); err == nil {
-		if r, ok := decodeFast(buf.Bytes(), snap); ok {
+		if r, ok := decodeFast(buf.Bytes(), snap, parallelism); ok {
 			return r, nil
 		}
 	}
 	// What was read, then the rest: encoding/json reads what it needs.
-	return decodeJSON(json.NewDecoder(io.MultiReader(bytes.NewReader(buf.Bytes()), body)), snap)
+	return decodeJSON(json.NewDecoder(io.MultiReader(bytes.NewReader(buf.Bytes()), body)), snap, parallelism)
 }
 
 // bodyPool recycles request bodies; maxPooledBody caps what it keeps.
@@ -50,8 +50,8 @@ func releaseBody(buf *bytes.Buffer) {
 // NodeNames, each at most once and spelt so, whose NodeNames, when present,
 // are an array of strings without escapes. It reports false for any other
 // body, which encoding/json then decodes.
-func decodeFast(data []byte, snap topology.Snapshot) (*request, bool) {
-	names := &nodeNames{snap: snap}
+func decodeFast(data []byte, snap topology.Snapshot, parallelism int) (*request, bool) {
+	names := &nodeNames{snap: snap, parallelism: parallelism}
 	w := &wireRequest{}
 	p, ok := expect(data, '{')
 	if !ok {
@@ -109,46 +109,6 @@ func decodeFast(data []byte, snap topology.Snapshot) (*request, bool) {
 	}
 	_ = p // what follows the object is not read, as with json.Decoder
 	return &request{Pod: w.Pod.pod(), Nodes: w.Nodes, NodeNames: w.NodeNames}, true
-}
-
-// parse sets the candidates from a JSON array of strings without escapes,
-// and reports false, having set nothing usable, for anything else.
-func (n *nodeNames) parse(data []byte) bool {
-	n.present = true
-	n.seen = make([]uint64, (n.snap.NodeIndexLimit()+63)/64)
-	n.unknown = nil
-	releaseCandidates(n.cands)
-	n.cands = getCandidates(bytes.Count(data, []byte{','}) + 1)
-	rest, ok := expect(data, '[')
-	if !ok {
-		return false
-	}
-	if rest, ok = expect(rest, ']'); ok {
-		return true
-	}
-	k := 0
-	for {
-		name, after, ok := plainString(skipSpace(rest))
-		if !ok {
-			return false
-		}
-		// Names are looked up in batches, which is faster than one by one
-		// (topology.Snapshot.NodeInfos).
-		n.batch[k] = name
-		if k++; k == nameBatch {
-			n.addAll(n.batch[:k])
-			k = 0
-		}
-		if rest, ok = expect(after, ','); ok {
-			continue
-		}
-		if _, ok = expect(after, ']'); !ok {
-			return false
-		}
-		n.addAll(n.batch[:k])
-		clear(n.batch[:])
-		return true
-	}
 }
 
 // skipSpace drops the white space JSON allows before a token.

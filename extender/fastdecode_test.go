@@ -36,8 +36,8 @@ func viewRequest(r *request, err error) requestView {
 
 // decodeBoth decodes body with decodeRequest and with encoding/json alone.
 func decodeBoth(snap topology.Snapshot, body string) (got, want requestView) {
-	got = viewRequest(decodeRequest(strings.NewReader(body), snap))
-	want = viewRequest(decodeJSON(json.NewDecoder(strings.NewReader(body)), snap))
+	got = viewRequest(decodeRequest(strings.NewReader(body), snap, 2))
+	want = viewRequest(decodeJSON(json.NewDecoder(strings.NewReader(body)), snap, 2))
 	return got, want
 }
 
@@ -80,7 +80,7 @@ func TestDecodeFast(t *testing.T) {
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("decodeRequest differs from encoding/json (-json +decodeRequest):\n%s", diff)
 			}
-			if _, fast := decodeFast([]byte(tt.body), snap); fast != tt.fast {
+			if _, fast := decodeFast([]byte(tt.body), snap, 2); fast != tt.fast {
 				t.Errorf("decodeFast took the body: %v, want %v", fast, tt.fast)
 			}
 		})

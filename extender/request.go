@@ -71,8 +71,8 @@ func (r *request) candidates() []candidate {
 func (r *request) byName() bool { return r.NodeNames != nil }
 
 // decodeJSON decodes an ExtenderArgs body with encoding/json.
-func decodeJSON(dec *json.Decoder, snap topology.Snapshot) (*request, error) {
-	names := &nodeNames{snap: snap}
+func decodeJSON(dec *json.Decoder, snap topology.Snapshot, parallelism int) (*request, error) {
+	names := &nodeNames{snap: snap, parallelism: parallelism}
 	w := &wireRequest{NodeNames: names}
 	if err := dec.Decode(w); err != nil {
 		var typeErr *json.UnmarshalTypeError
@@ -115,87 +115,6 @@ func releaseCandidates(c []candidate) {
 	clear(c[:cap(c)]) // drop the references to nodes
 	c = c[:0]
 	candidatePool.Put(&c)
-}
-
-// nodeNames decodes ExtenderArgs.NodeNames into candidates.
-type nodeNames struct {
-	snap    topology.Snapshot
-	present bool
-	cands   []candidate
-	seen    []uint64            // bit set of the NodeInfo indexes seen
-	unknown map[string]struct{} // names not in the cache, or newer than seen
-	// batch and infos are names being looked up together, and their nodes.
-	batch [nameBatch][]byte
-	infos [nameBatch]*topology.NodeInfo
-}
-
-// UnmarshalJSON parses an array of strings. encoding/json has checked that
-// data is valid JSON; anything but an array of plain strings (escapes, other
-// types) goes through encoding/json itself.
-func (n *nodeNames) UnmarshalJSON(data []byte) error {
-	if n.parse(data) {
-		return nil
-	}
-	return n.decodeSlowly(data)
-}
-
-// nameBatch is how many names UnmarshalJSON looks up at once.
-const nameBatch = 32
-
-// addAll adds the candidates of up to nameBatch names.
-func (n *nodeNames) addAll(names [][]byte) {
-	n.snap.NodeInfos(names, n.infos[:])
-	for i, name := range names {
-		n.add(name, n.infos[i])
-	}
-}
-
-// decodeSlowly decodes names the general way.
-func (n *nodeNames) decodeSlowly(data []byte) error {
-	var names []string
-	if err := json.Unmarshal(data, &names); err != nil {
-		var typeErr *json.UnmarshalTypeError
-		if errors.As(err, &typeErr) {
-			return fmt.Errorf("NodeNames: cannot unmarshal %s into a list of node names", typeErr.Value)
-		}
-		return fmt.Errorf("NodeNames: %w", err)
-	}
-	n.cands = n.cands[:0]
-	n.unknown = nil
-	clear(n.seen)
-	for _, name := range names {
-		info, _ := n.snap.NodeInfo([]byte(name))
-		n.add([]byte(name), info)
-	}
-	return nil
-}
-
-// add appends a name's candidate, with its node from the cache (nil when
-// the cache has none), unless it is a duplicate.
-func (n *nodeNames) add(name []byte, info *topology.NodeInfo) {
-	ok := info != nil
-	if ok && info.Index < len(n.seen)*64 {
-		word, bit := info.Index/64, uint64(1)<<(info.Index%64)
-		if n.seen[word]&bit != 0 {
-			return
-		}
-		n.seen[word] |= bit
-		n.cands = append(n.cands, candidate{name: info.Name(), info: info, node: info.Node})
-		return
-	}
-	if n.unknown == nil {
-		n.unknown = map[string]struct{}{}
-	}
-	if _, dup := n.unknown[string(name)]; dup {
-		return
-	}
-	s := string(name)
-	n.unknown[s] = struct{}{}
-	c := candidate{name: s}
-	if ok { // added to the cache after the bit set was sized
-		c.info, c.node = info, info.Node
-	}
-	n.cands = append(n.cands, c)
 }
 
 // fullNodes returns the candidates of a Nodes-mode request.

@@ -3,6 +3,7 @@ package extender
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -26,7 +27,7 @@ type decoded struct {
 
 func decodeNames(t *testing.T, snap topology.Snapshot, body string) decoded {
 	t.Helper()
-	req, err := decodeRequest(strings.NewReader(body), snap)
+	req, err := decodeRequest(strings.NewReader(body), snap, 2)
 	if err != nil {
 		return decoded{Err: err.Error()}
 	}
@@ -142,11 +143,54 @@ func TestDecodePodFields(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	req, err := decodeRequest(bytes.NewReader(body), snap)
+	req, err := decodeRequest(bytes.NewReader(body), snap, 2)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if diff := cmp.Diff(want, req.Pod); diff != "" {
 		t.Errorf("decoded pod (-want,+got):\n%s", diff)
+	}
+}
+
+// TestDecodeManyNodeNames decodes more names than one goroutine looks up,
+// known, unknown and repeated, and checks that the candidates are the same
+// whatever the parallelism: each name once, in the order of its first
+// occurrence.
+func TestDecodeManyNodeNames(t *testing.T) {
+	size := st.ClusterSize{Nodes: 3000, Zones: 3, Pods: 10, Claims: 10}
+	snap, err := topology.NewStaticSnapshot(st.LargeCluster(size)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	var want decoded
+	want.Present = true
+	for i := range size.Nodes {
+		names = append(names, st.NodeName(i))
+		want.Names, want.Known = append(want.Names, st.NodeName(i)), append(want.Known, true)
+		if i%7 == 0 {
+			ghost := fmt.Sprintf("ghost-%d", i)
+			names = append(names, ghost, st.NodeName(i/2), ghost)
+			want.Names, want.Known = append(want.Names, ghost), append(want.Known, false)
+		}
+	}
+	body, err := json.Marshal(extenderv1.ExtenderArgs{Pod: &corev1.Pod{}, NodeNames: &names})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, parallelism := range []int{1, 2, 3} {
+		t.Run(fmt.Sprintf("parallelism=%d", parallelism), func(t *testing.T) {
+			req, err := decodeRequest(bytes.NewReader(body), snap, parallelism)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := decoded{Present: req.byName()}
+			for _, c := range req.candidates() {
+				got.Names, got.Known = append(got.Names, c.name), append(got.Known, c.info != nil)
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("candidates (-want +got):\n%s", diff)
+			}
+		})
 	}
 }

@@ -104,7 +104,7 @@ func (s *server) instrument(verb string, h http.HandlerFunc) http.Handler {
 // decode reads ExtenderArgs, answering 400 or 413 itself on failure.
 func (s *server) decode(w http.ResponseWriter, r *http.Request) (*request, bool) {
 	body := http.MaxBytesReader(w, r.Body, s.opts.MaxBodyBytes)
-	req, err := decodeRequest(body, s.ev.Snapshot())
+	req, err := decodeRequest(body, s.ev.Snapshot(), s.opts.Parallelism)
 	if err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
