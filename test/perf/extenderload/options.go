@@ -31,10 +31,11 @@ type Options struct {
 	// each measured phase to; inline, the server shares the process with
 	// the load generator and the profile covers both.
 	CPUProfile string
-	// Server is where the extender runs: "process", a child process of
-	// its own, as kube-scheduler's extender would be; or "inline", in this
-	// process, where the load generator's garbage collection also runs
-	// over the server's heap and weighs on its tail latency.
+	// Server is where the extender runs: "process", a child process apart
+	// from the load generator, as the extender runs apart from
+	// kube-scheduler in production; or "inline", in this process, where
+	// the load generator's garbage collections also run over the server's
+	// heap and weigh on its tail latency.
 	Server string
 
 	// child, set by the hidden --serve flag, makes this process the server
