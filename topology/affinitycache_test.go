@@ -24,7 +24,7 @@ func TestAffinityCache(t *testing.T) {
 		t.Fatal("an updated PV got the compiled affinity of its previous version")
 	}
 	view := newNodeView(st.MakeNode("n1").Label("zone", "b").Obj(), nil)
-	if !got.Match(&view) || first.Match(&view) {
+	if !got.Match(view) || first.Match(view) {
 		t.Error("the compiled affinities do not match as their PVs say")
 	}
 	if c.get(st.MakePV("plain").Obj()) != nil {

@@ -55,23 +55,25 @@ func newNodeTable() *nodeTable {
 func (t *nodeTable) set(name string, change func(*NodeInfo)) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	info := NodeInfo{Index: -1}
+	// A new NodeInfo, not a copy of the old one, whose view shares nothing
+	// with the old one's.
+	info := &NodeInfo{Index: -1}
 	if old, ok := t.byName[name]; ok {
-		info = *old
+		info.Node, info.CSINode, info.Index = old.Node, old.CSINode, old.Index
 	}
-	change(&info)
+	change(info)
 	if info.Node == nil && info.CSINode == nil {
 		delete(t.byName, name)
 		t.index.Load().set(name, nil)
 		return
 	}
 	if info.Node != nil {
-		info.view = newNodeView(info.Node, info.CSINode)
+		info.view.reset(info.Node, info.CSINode)
 	}
 	if info.Index < 0 {
 		info.Index = int(t.next.Add(1) - 1)
 	}
-	t.byName[name] = &info
+	t.byName[name] = info
 	index := t.index.Load()
 	if index.get([]byte(name)) == nil && index.full() {
 		// A new table of the live names, at most a quarter full.
@@ -82,7 +84,7 @@ func (t *nodeTable) set(name string, change func(*NodeInfo)) {
 		t.index.Store(index)
 		return
 	}
-	index.set(name, &info)
+	index.set(name, info)
 }
 
 func (t *nodeTable) setNode(name string, node *corev1.Node) {

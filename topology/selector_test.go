@@ -43,7 +43,7 @@ func TestNodeSelector(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := compileNodeSelector(&corev1.NodeSelector{NodeSelectorTerms: tt.terms})
-			if got := s.Match(&view); got != tt.want {
+			if got := s.Match(view); got != tt.want {
 				t.Errorf("Match() = %v, want %v", got, tt.want)
 			}
 			if (s.err != nil) != tt.wantErr {
@@ -52,7 +52,7 @@ func TestNodeSelector(t *testing.T) {
 		})
 	}
 	s := compileNodeSelector(&corev1.NodeSelector{NodeSelectorTerms: tests[2].terms})
-	if allocs := testing.AllocsPerRun(100, func() { s.Match(&view) }); allocs != 0 {
+	if allocs := testing.AllocsPerRun(100, func() { s.Match(view) }); allocs != 0 {
 		t.Errorf("Match allocates %v times, want 0", allocs)
 	}
 }

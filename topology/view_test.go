@@ -83,7 +83,7 @@ func TestNodeView(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			v := newNodeView(tt.node, tt.csiNode)
-			if diff := cmp.Diff(tt.want, summarize(&v)); diff != "" {
+			if diff := cmp.Diff(tt.want, summarize(v)); diff != "" {
 				t.Errorf("newNodeView (-want +got):\n%s", diff)
 			}
 			// A scratch view reused after a bigger node shows nothing of it.
