@@ -53,6 +53,12 @@ func releaseBody(buf *bytes.Buffer) {
 func decodeFast(data []byte, snap topology.Snapshot, parallelism int) (*request, bool) {
 	names := &nodeNames{snap: snap, parallelism: parallelism}
 	w := &wireRequest{}
+	// The pod is decoded on another goroutine while the names are parsed
+	// and looked up: a cold encoding/json takes a while even for a small
+	// pod.
+	var podDecoding sync.WaitGroup
+	var podErr error
+	defer podDecoding.Wait()
 	p, ok := expect(data, '{')
 	if !ok {
 		return nil, false
@@ -70,24 +76,22 @@ func decodeFast(data []byte, snap topology.Snapshot, parallelism int) (*request,
 				return nil, false
 			}
 			rest = skipSpace(rest)
-			end := valueEnd(rest)
-			if end < 0 {
-				return nil, false
-			}
-			value := rest[:end]
+			end := -1
 			switch string(key) {
 			case "Pod":
-				if pod || json.Unmarshal(value, &w.Pod) != nil {
+				if end = valueEnd(rest); pod || end < 0 {
 					return nil, false
 				}
 				pod = true
+				value := rest[:end]
+				podDecoding.Go(func() { podErr = json.Unmarshal(value, &w.Pod) })
 			case "Nodes":
-				if nodes || json.Unmarshal(value, &w.Nodes) != nil {
+				if end = valueEnd(rest); nodes || end < 0 || json.Unmarshal(rest[:end], &w.Nodes) != nil {
 					return nil, false
 				}
 				nodes = true
 			case "NodeNames":
-				if nodeNames || !names.parse(value) {
+				if end, ok = names.parse(rest); nodeNames || !ok {
 					return nil, false
 				}
 				nodeNames = true
@@ -108,6 +112,9 @@ func decodeFast(data []byte, snap topology.Snapshot, parallelism int) (*request,
 		}
 	}
 	_ = p // what follows the object is not read, as with json.Decoder
+	if podDecoding.Wait(); podErr != nil {
+		return nil, false
+	}
 	return &request{Pod: w.Pod.pod(), Nodes: w.Nodes, NodeNames: w.NodeNames}, true
 }
 
@@ -141,12 +148,14 @@ func plainString(p []byte) (s, rest []byte, ok bool) {
 		return nil, p, false
 	}
 	s = p[1 : 1+end]
+	ascii := true
 	for _, c := range s {
 		if c < 0x20 || c == '\\' {
 			return nil, p, false
 		}
+		ascii = ascii && c < utf8.RuneSelf
 	}
-	if !utf8.Valid(s) {
+	if !ascii && !utf8.Valid(s) {
 		return nil, p, false
 	}
 	return s, p[2+end:], true
@@ -161,13 +170,22 @@ func valueEnd(p []byte) int {
 		switch c := p[i]; c {
 		case '"':
 			j := i + 1
-			for ; j < len(p) && p[j] != '"'; j++ {
-				if p[j] == '\\' {
-					j++
+			for {
+				k := bytes.IndexByte(p[j:], '"')
+				if k < 0 {
+					return -1
 				}
-			}
-			if j >= len(p) {
-				return -1
+				j += k
+				// The quote ends the string unless an odd number of
+				// backslashes escapes it.
+				slashes := 0
+				for j-1-slashes > i && p[j-1-slashes] == '\\' {
+					slashes++
+				}
+				if slashes%2 == 0 {
+					break
+				}
+				j++
 			}
 			i = j
 			if depth == 0 {

@@ -60,6 +60,7 @@ func TestDecodeFast(t *testing.T) {
 		{name: "null pod and nodes", body: `{"Pod":null,"Nodes":null,"NodeNames":[]}`, fast: true},
 		{name: "empty object", body: `{}`, fast: true},
 		{name: "trailing bytes are not read", body: `{"Pod":{},"NodeNames":["na"]} garbage`, fast: true},
+		{name: "escapes in the pod", body: `{"Pod":{"metadata":{"name":"a\\\\","namespace":"q\"x"}},"NodeNames":["na"]}`, fast: true},
 		{name: "null names", body: `{"Pod":{},"NodeNames":null}`},
 		{name: "escaped name", body: `{"Pod":{},"NodeNames":["n\u0061"]}`},
 		{name: "other spelling of a key", body: `{"pod":{},"nodeNames":["na"]}`},
@@ -95,6 +96,7 @@ func FuzzDecodeRequest(f *testing.F) {
 	}
 	f.Add(`{"Pod":{},"NodeNames":["na","nb"],"Nodes":{"items":[]}}`)
 	f.Add(`{"Pod":{"metadata":{"name":"a\"b"}},"NodeNames":["na"]}`)
+	f.Add(`{"Pod":{"metadata":{"name":"a\\\\"}},"NodeNames":["na"]}`)
 	snap, err := topology.NewStaticSnapshot(zonalCluster()...)
 	if err != nil {
 		f.Fatal(err)

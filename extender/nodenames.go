@@ -31,39 +31,40 @@ const nameBatch = 32
 // data is valid JSON; anything but an array of plain strings (escapes, other
 // types) goes through encoding/json itself.
 func (n *nodeNames) UnmarshalJSON(data []byte) error {
-	if n.parse(data) {
+	if end, ok := n.parse(data); ok && len(skipSpace(data[end:])) == 0 {
 		return nil
 	}
 	return n.decodeSlowly(data)
 }
 
-// parse sets the candidates from a JSON array of strings without escapes,
-// and reports false, having set nothing, for anything else.
-func (n *nodeNames) parse(data []byte) bool {
+// parse sets the candidates from the JSON array of strings without escapes
+// that data starts with, and returns the array's length. It reports false,
+// having set nothing, for anything else.
+func (n *nodeNames) parse(data []byte) (int, bool) {
 	rest, ok := expect(data, '[')
 	if !ok {
-		return false
+		return 0, false
 	}
 	spans := getSpans()
 	defer putSpans(spans)
 	if rest, ok = expect(rest, ']'); ok {
 		n.resolve(*spans)
-		return true
+		return len(data) - len(rest), true
 	}
 	for {
 		name, after, ok := plainString(skipSpace(rest))
 		if !ok {
-			return false
+			return 0, false
 		}
 		*spans = append(*spans, name)
 		if rest, ok = expect(after, ','); ok {
 			continue
 		}
-		if _, ok = expect(after, ']'); !ok {
-			return false
+		if rest, ok = expect(after, ']'); !ok {
+			return 0, false
 		}
 		n.resolve(*spans)
-		return true
+		return len(data) - len(rest), true
 	}
 }
 
