@@ -53,12 +53,6 @@ func releaseBody(buf *bytes.Buffer) {
 func decodeFast(data []byte, snap topology.Snapshot, parallelism int) (*request, bool) {
 	names := &nodeNames{snap: snap, parallelism: parallelism}
 	w := &wireRequest{}
-	// The pod is decoded on another goroutine while the names are parsed
-	// and looked up: a cold encoding/json takes a while even for a small
-	// pod.
-	var podDecoding sync.WaitGroup
-	var podErr error
-	defer podDecoding.Wait()
 	p, ok := expect(data, '{')
 	if !ok {
 		return nil, false
@@ -79,12 +73,10 @@ func decodeFast(data []byte, snap topology.Snapshot, parallelism int) (*request,
 			end := -1
 			switch string(key) {
 			case "Pod":
-				if end = valueEnd(rest); pod || end < 0 {
+				if end = valueEnd(rest); pod || end < 0 || json.Unmarshal(rest[:end], &w.Pod) != nil {
 					return nil, false
 				}
 				pod = true
-				value := rest[:end]
-				podDecoding.Go(func() { podErr = json.Unmarshal(value, &w.Pod) })
 			case "Nodes":
 				if end = valueEnd(rest); nodes || end < 0 || json.Unmarshal(rest[:end], &w.Nodes) != nil {
 					return nil, false
@@ -112,9 +104,6 @@ func decodeFast(data []byte, snap topology.Snapshot, parallelism int) (*request,
 		}
 	}
 	_ = p // what follows the object is not read, as with json.Decoder
-	if podDecoding.Wait(); podErr != nil {
-		return nil, false
-	}
 	return &request{Pod: w.Pod.pod(), Nodes: w.Nodes, NodeNames: w.NodeNames}, true
 }
 
