@@ -32,9 +32,11 @@ type nodeView struct {
 	// are small enough: a view is then one block of memory, a few adjacent
 	// cache lines in one page, where separate arrays would each cost a
 	// cache miss and, in a heap of hundreds of megabytes, a TLB miss.
-	labelBuf  [viewLabels]label
+	// The labels come last: a node uses the first few of its array, next
+	// to what it uses of the others.
 	driverBuf [2]viewDriver
 	keyBuf    [4]string
+	labelBuf  [viewLabels]label
 }
 
 // viewLabels is how many labels a view holds in itself. Nodes of cloud
