@@ -2,6 +2,7 @@ package extender
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"io"
 	"sync"
@@ -137,17 +138,39 @@ func plainString(p []byte) (s, rest []byte, ok bool) {
 		return nil, p, false
 	}
 	s = p[1 : 1+end]
-	ascii := true
-	for _, c := range s {
-		if c < 0x20 || c == '\\' {
+	if !plainASCII(s) {
+		for _, c := range s {
+			if c < 0x20 || c == '\\' {
+				return nil, p, false
+			}
+		}
+		if !utf8.Valid(s) {
 			return nil, p, false
 		}
-		ascii = ascii && c < utf8.RuneSelf
-	}
-	if !ascii && !utf8.Valid(s) {
-		return nil, p, false
 	}
 	return s, p[2+end:], true
+}
+
+// plainASCII reports whether s has only printable ASCII bytes other than
+// the backslash: what a JSON string holds as it is. It tests eight bytes at
+// a time.
+func plainASCII(s []byte) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	for ; len(s) >= 8; s = s[8:] {
+		x := binary.LittleEndian.Uint64(s)
+		slash := x ^ ('\\' * ones)
+		// A high bit set in the result marks a byte of 0x80 or more, a byte
+		// below 0x20, or a backslash (a zero byte of slash).
+		if (x|(x-0x20*ones)&^x|(slash-ones)&^slash)&highs != 0 {
+			return false
+		}
+	}
+	for _, c := range s {
+		if c < 0x20 || c == '\\' || c >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // valueEnd returns the length of the JSON value p starts with, found by

@@ -108,3 +108,28 @@ func FuzzDecodeRequest(f *testing.F) {
 		}
 	})
 }
+
+// TestPlainASCII checks the eight-bytes-at-a-time test against a byte by
+// byte one, for every byte value at every position of strings of a few
+// lengths.
+func TestPlainASCII(t *testing.T) {
+	slow := func(s []byte) bool {
+		for _, c := range s {
+			if c < 0x20 || c == '\\' || c >= 0x80 {
+				return false
+			}
+		}
+		return true
+	}
+	for _, n := range []int{1, 7, 8, 9, 16, 23} {
+		for pos := range n {
+			for c := range 256 {
+				s := []byte(strings.Repeat("n", n))
+				s[pos] = byte(c)
+				if got, want := plainASCII(s), slow(s); got != want {
+					t.Fatalf("plainASCII(%q) = %v, want %v", s, got, want)
+				}
+			}
+		}
+	}
+}
