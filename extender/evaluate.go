@@ -17,11 +17,13 @@ const minNodesPerWorker = 256
 // candidate is a node kube-scheduler asks about, with volplace's verdict.
 type candidate struct {
 	name string
-	// info is the cache's entry in NodeNames mode; node is info.Node, or the
-	// node as sent in Nodes mode. Both are nil for a node volplace does not
-	// know.
+	// info is the cache's entry in NodeNames mode, nil for a node volplace
+	// does not know; node is the node as sent in Nodes mode.
 	info *topology.NodeInfo
 	node *corev1.Node
+	// index is info's NodeInfo.Index, read from the node table's name
+	// index, -1 without info.
+	index int
 	// fits, unresolvable, code and message are the verdict: code and
 	// message are the primary reason of a node that does not fit, message
 	// the line kube-scheduler shows for it.
@@ -49,30 +51,45 @@ func evaluate(ev *topology.Evaluator, state *topology.PodState, cands []candidat
 }
 
 // evaluateRange evaluates one worker's share in one Scratch, building each
-// distinct reason line once.
+// distinct reason line once. Nodes that the evaluator rejects by their
+// index alone (topology.Evaluator.Rejects) are not read; the others are
+// read in batches, touched before they are evaluated (touch).
 func evaluateRange(ev *topology.Evaluator, state *topology.PodState, cands []candidate) {
 	var sc topology.Scratch
 	messages := reasonMessages{}
-	for i := range cands {
-		if i%touchBatch == 0 {
-			touch(cands[i:min(i+touchBatch, len(cands))])
+	var batch [touchBatch]int // the candidates to evaluate, by position
+	for next := 0; next < len(cands); {
+		k := 0
+		for ; next < len(cands) && k < len(batch); next++ {
+			c := &cands[next]
+			switch {
+			case c.info != nil:
+				if r, ok := ev.Rejects(state, c.index); ok {
+					c.unresolvable, c.code, c.message = r.Unresolvable, r.Code, messages.of(r)
+					continue
+				}
+			case c.node == nil:
+				continue // unknown to the cache
+			}
+			batch[k] = next
+			k++
 		}
-		c := &cands[i]
-		var res topology.NodeResult
-		switch {
-		case c.info != nil:
-			res = ev.EvaluateInfo(state, c.info, &sc)
-		case c.node != nil:
-			res = ev.EvaluateWith(state, c.node, &sc)
-		default:
-			continue
+		touch(cands, batch[:k])
+		for _, i := range batch[:k] {
+			c := &cands[i]
+			var res topology.NodeResult
+			if c.info != nil {
+				res = ev.EvaluateInfo(state, c.info, &sc)
+			} else {
+				res = ev.EvaluateWith(state, c.node, &sc)
+			}
+			if res.Fits() {
+				c.fits, c.score = true, res.Score
+				continue
+			}
+			primary := res.Reasons.Primary()
+			c.unresolvable, c.code, c.message = primary.Unresolvable, primary.Code, messages.of(primary)
 		}
-		if res.Fits() {
-			c.fits, c.score = true, res.Score
-			continue
-		}
-		primary := res.Reasons.Primary()
-		c.unresolvable, c.code, c.message = primary.Unresolvable, primary.Code, messages.of(primary)
 	}
 }
 
@@ -85,11 +102,11 @@ const touchBatch = 32
 // touchSink keeps touch's loads from being optimized away.
 var touchSink atomic.Int64
 
-// touch brings the cache's memory for each candidate into the CPU caches
-// (topology.NodeInfo.Touch).
-func touch(cands []candidate) {
+// touch brings the cache's memory for the candidates at the positions of
+// batch into the CPU caches (topology.NodeInfo.Touch).
+func touch(cands []candidate, batch []int) {
 	sum := 0
-	for i := range cands {
+	for _, i := range batch {
 		if info := cands[i].info; info != nil {
 			sum += info.Touch()
 		}

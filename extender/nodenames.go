@@ -94,15 +94,15 @@ func (n *nodeNames) resolve(names [][]byte) {
 	releaseCandidates(n.cands)
 	cands := getCandidates(len(names))[:len(names)]
 	lookup := func(lo, hi int) {
-		var infos [nameBatch]*topology.NodeInfo
+		var refs [nameBatch]topology.NodeRef
 		for b := lo; b < hi; b += nameBatch {
 			e := min(b+nameBatch, hi)
-			n.snap.NodeInfos(names[b:e], infos[:])
+			n.snap.NodeInfos(names[b:e], refs[:])
 			for i := b; i < e; i++ {
-				if info := infos[i-b]; info != nil {
-					cands[i] = candidate{name: info.Name(), info: info, node: info.Node}
+				if r := &refs[i-b]; r.Info != nil {
+					cands[i] = candidate{name: r.Name, info: r.Info, index: r.Index}
 				} else {
-					cands[i] = candidate{name: string(names[i])}
+					cands[i] = candidate{name: string(names[i]), index: -1}
 				}
 			}
 		}
@@ -128,8 +128,8 @@ func dropDuplicates(cands []candidate, indexLimit int) []candidate {
 	var unknown map[string]struct{}
 	out := cands[:0]
 	for _, c := range cands {
-		if c.info != nil && c.info.Index < indexLimit {
-			word, bit := c.info.Index/64, uint64(1)<<(c.info.Index%64)
+		if c.info != nil && c.index < indexLimit {
+			word, bit := c.index/64, uint64(1)<<(c.index%64)
 			if seen[word]&bit != 0 {
 				continue
 			}

@@ -127,7 +127,7 @@ func fullNodes(nodes *corev1.NodeList) []candidate {
 			continue
 		}
 		seen[node.Name] = struct{}{}
-		out = append(out, candidate{name: node.Name, node: node})
+		out = append(out, candidate{name: node.Name, node: node, index: -1})
 	}
 	return out
 }

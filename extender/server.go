@@ -189,14 +189,18 @@ func (s *server) logRejected(logger klog.Logger, req *request, out *filterOutcom
 		if c.fits {
 			continue
 		}
-		if c.node == nil || c.code == codeClaimInFlight {
+		node := c.node
+		if c.info != nil {
+			node = c.info.Node
+		}
+		if node == nil || c.code == codeClaimInFlight {
 			logger.V(5).Info("Node rejected", "pod", klog.KObj(req.Pod), "node", klog.KRef("", c.name), "reason", c.message)
 			continue
 		}
 		if state == nil {
 			state = s.explain.Prepare(req.Pod)
 		}
-		for _, r := range s.explain.Evaluate(state, c.node).Reasons {
+		for _, r := range s.explain.Evaluate(state, node).Reasons {
 			logger.V(5).Info("Node rejected", "pod", klog.KObj(req.Pod), "node", klog.KRef("", c.name),
 				"reason", r.String(), "details", r.Detail, "unresolvable", r.Unresolvable)
 		}

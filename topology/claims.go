@@ -114,6 +114,9 @@ type PodState struct {
 	// present counts, by node and driver, the new volumes a node already
 	// holds, which do not count again against its attach limit.
 	present map[nodeDriver]int
+	// rejection, when not nil, tells the nodes that fail for certain from
+	// their index (Evaluator.Rejects).
+	rejection *rejection
 }
 
 // ExclusiveClaims returns, as "namespace/name", the pod's bound claims
@@ -214,6 +217,7 @@ func (e *Evaluator) Prepare(pod *corev1.Pod) *PodState {
 		}
 	}
 	slices.Sort(s.newDrivers)
+	e.prepareRejection(s)
 	return s
 }
 

@@ -72,6 +72,22 @@ func checkFailFast(t *testing.T, ev *topology.Evaluator, pod *corev1.Pod, full [
 		if diff := cmp.Diff(verdictOf(want), verdictOf(got)); diff != "" {
 			t.Errorf("node %s, fail-fast evaluation (-full,+fail-fast):\n%s", want.Node, diff)
 		}
+		// What the extender reads of a node it rejects by index alone.
+		info, ok := ev.Snapshot().NodeInfo([]byte(want.Node))
+		if !ok {
+			t.Fatalf("node %s not in the node table", want.Node)
+		}
+		if r, ok := fast.Rejects(state, info.Index); ok {
+			byIndex := verdict{Unresolvable: r.Unresolvable, Primary: r.String()}
+			wantVerdict := verdictOf(want)
+			wantVerdict.Fits = false
+			if diff := cmp.Diff(wantVerdict, byIndex); diff != "" {
+				t.Errorf("node %s, rejected by index (-full,+by index):\n%s", want.Node, diff)
+			}
+		}
+		if _, ok := ev.Rejects(state, info.Index); ok {
+			t.Errorf("node %s rejected by index by an evaluator that is not fail-fast", want.Node)
+		}
 	}
 }
 

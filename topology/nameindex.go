@@ -28,7 +28,10 @@ type nameIndex struct {
 type nameSlot struct {
 	hash atomic.Uint64 // 0 marks a free slot
 	name string
-	info atomic.Pointer[NodeInfo]
+	// index is the name's NodeInfo.Index, kept while the slot is: a node
+	// that comes back under the same name gets its index again.
+	index int
+	info  atomic.Pointer[NodeInfo] // nil while the name has no Node
 }
 
 // minNameIndexSlots is the size of an empty table.
@@ -72,19 +75,29 @@ func (x *nameIndex) get(name []byte) *NodeInfo {
 	return s.info.Load()
 }
 
+// indexOf returns the index a name had, if its slot is still there.
+func (x *nameIndex) indexOf(name string) (int, bool) {
+	s := x.find([]byte(name))
+	if s.hash.Load() == 0 {
+		return 0, false
+	}
+	return s.index, true
+}
+
 // full reports whether one more name would fill the table more than half:
 // the caller must then move the live names to a bigger table.
 func (x *nameIndex) full() bool { return 2*(x.used+1) > len(x.slots) }
 
-// set stores a name's NodeInfo, nil to delete it. The caller holds the node
-// table's lock, and has made room (full) for a name new to the table.
-func (x *nameIndex) set(name string, info *NodeInfo) {
+// set stores a name's NodeInfo, nil when it has no Node. The caller holds
+// the node table's lock, has made room (full) for a name new to the table,
+// and gives a name the index it had, if it had one (indexOf).
+func (x *nameIndex) set(name string, info *NodeInfo, index int) {
 	s := x.find([]byte(name))
 	if s.hash.Load() == 0 {
 		if info == nil {
 			return
 		}
-		s.name = name
+		s.name, s.index = name, index
 		s.info.Store(info)
 		s.hash.Store(x.hash([]byte(name))) // publishes the slot
 		x.used++
@@ -93,13 +106,13 @@ func (x *nameIndex) set(name string, info *NodeInfo) {
 	s.info.Store(info)
 }
 
-// getAll sets infos[i] to the NodeInfo of names[i], nil when the table has
-// none. Looking names up one by one, the CPU waits for each slot, then for
-// its name and NodeInfo, in turn; getAll first reads the slots of every
-// name, then their names and NodeInfos, in loops whose loads do not depend
+// getAll sets refs[i] to the node named names[i], found from the table
+// alone, without reading its NodeInfo. Looking names up one by one, the CPU
+// waits for each slot, then for its name, in turn; getAll first reads the
+// slots of every name, then their names, in loops whose loads do not depend
 // on each other, so that the CPU fetches them in parallel. Batches of a few
 // dozen names keep what the first loops fetched in the fastest caches.
-func (x *nameIndex) getAll(names [][]byte, infos []*NodeInfo) {
+func (x *nameIndex) getAll(names [][]byte, refs []NodeRef) {
 	const batch = 32
 	var hashes [batch]uint64
 	for lo := 0; lo < len(names); lo += batch {
@@ -113,16 +126,20 @@ func (x *nameIndex) getAll(names [][]byte, infos []*NodeInfo) {
 			s := &x.slots[hashes[i]&x.mask]
 			if s.hash.Load() == hashes[i] && len(s.name) > 0 {
 				sum += uint64(s.name[0])
-				if info := s.info.Load(); info != nil {
-					sum += uint64(info.Index)
-				}
 			}
 		}
 		if sum == 1<<64-1 { // keeps the loads, as a sum they might make
 			touchSink.Add(1)
 		}
 		for i, name := range part {
-			infos[lo+i] = x.get(name)
+			refs[lo+i] = NodeRef{Index: -1}
+			s := x.find(name)
+			if s.hash.Load() == 0 {
+				continue
+			}
+			if info := s.info.Load(); info != nil {
+				refs[lo+i] = NodeRef{Info: info, Index: s.index, Name: s.name}
+			}
 		}
 	}
 }

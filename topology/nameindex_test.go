@@ -21,15 +21,15 @@ func TestNodeTableNames(t *testing.T) {
 		for i := range 400 {
 			names = append(names, []byte(name(i)))
 		}
-		infos := make([]*NodeInfo, len(names))
-		table.index.Load().getAll(names, infos)
+		refs := make([]NodeRef, len(names))
+		table.index.Load().getAll(names, refs)
 		for i, n := range names {
 			info, ok := table.get(n)
-			if ok != want[string(n)] || (infos[i] != nil) != want[string(n)] {
-				t.Fatalf("%s: %s found one by one %v, in a batch %v, want %v", step, n, ok, infos[i] != nil, want[string(n)])
+			if ok != want[string(n)] || (refs[i].Info != nil) != want[string(n)] {
+				t.Fatalf("%s: %s found one by one %v, in a batch %v, want %v", step, n, ok, refs[i].Info != nil, want[string(n)])
 			}
-			if ok && info.Name() != string(n) {
-				t.Fatalf("%s: %s found node %s", step, n, info.Name())
+			if ok && (info.Name() != string(n) || refs[i].Info != info || refs[i].Index != info.Index || refs[i].Name != string(n)) {
+				t.Fatalf("%s: %s found node %s (index %d), in a batch %+v", step, n, info.Name(), info.Index, refs[i])
 			}
 		}
 	}

@@ -35,17 +35,19 @@ func (info *NodeInfo) Touch() int { return info.view.touch() }
 
 // nodeTable holds a NodeInfo per node name, kept current from Node and
 // CSINode events, so that the extender finds a node and its CSINode with one
-// lookup that neither locks nor allocates.
+// lookup that neither locks nor allocates. Its label index lists the nodes
+// by label.
 type nodeTable struct {
 	mu     sync.Mutex // serializes writers
 	byName map[string]*NodeInfo
 	next   atomic.Int64 // the Index of the next new name
 	// index answers readers; writers replace it when it fills up.
-	index atomic.Pointer[nameIndex]
+	index  atomic.Pointer[nameIndex]
+	labels *labelIndex
 }
 
 func newNodeTable() *nodeTable {
-	t := &nodeTable{byName: map[string]*NodeInfo{}}
+	t := &nodeTable{byName: map[string]*NodeInfo{}, labels: newLabelIndex()}
 	t.index.Store(newNameIndex(0))
 	return t
 }
@@ -55,36 +57,65 @@ func newNodeTable() *nodeTable {
 func (t *nodeTable) set(name string, change func(*NodeInfo)) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	index := t.index.Load()
 	// A new NodeInfo, not a copy of the old one, whose view shares nothing
 	// with the old one's.
 	info := &NodeInfo{Index: -1}
-	if old, ok := t.byName[name]; ok {
+	old := t.byName[name]
+	if old != nil {
 		info.Node, info.CSINode, info.Index = old.Node, old.CSINode, old.Index
+	} else if i, ok := index.indexOf(name); ok {
+		info.Index = i
 	}
 	change(info)
+	if info.Index < 0 {
+		info.Index = int(t.next.Add(1) - 1)
+	}
+	t.trackLabels(old, info)
 	if info.Node == nil && info.CSINode == nil {
 		delete(t.byName, name)
-		t.index.Load().set(name, nil)
+		index.set(name, nil, info.Index)
 		return
 	}
 	if info.Node != nil {
 		info.view.reset(info.Node, info.CSINode)
 	}
-	if info.Index < 0 {
-		info.Index = int(t.next.Add(1) - 1)
-	}
 	t.byName[name] = info
-	index := t.index.Load()
 	if index.get([]byte(name)) == nil && index.full() {
 		// A new table of the live names, at most a quarter full.
 		index = newNameIndex(4 * (len(t.byName) + 1))
 		for n, i := range t.byName {
-			index.set(n, i)
+			index.set(n, i.found(), i.Index)
 		}
 		t.index.Store(index)
 		return
 	}
-	index.set(name, info)
+	index.set(name, info.found(), info.Index)
+}
+
+// found is the NodeInfo the name index returns for the entry: none while
+// the node has only its CSINode.
+func (info *NodeInfo) found() *NodeInfo {
+	if info.Node == nil {
+		return nil
+	}
+	return info
+}
+
+// trackLabels moves the node from the label index entries of its old
+// labels to those of its new ones.
+func (t *nodeTable) trackLabels(old, info *NodeInfo) {
+	var before, after map[string]string
+	had := old != nil && old.Node != nil
+	if had {
+		before = old.Node.Labels
+	}
+	if info.Node != nil {
+		after = info.Node.Labels
+	}
+	if had || info.Node != nil {
+		t.labels.update(info.Index, before, after, !had, info.Node == nil)
+	}
 }
 
 func (t *nodeTable) setNode(name string, node *corev1.Node) {
@@ -98,10 +129,7 @@ func (t *nodeTable) setCSINode(name string, csiNode *storagev1.CSINode) {
 // get returns the node named name, if the table holds its Node.
 func (t *nodeTable) get(name []byte) (*NodeInfo, bool) {
 	info := t.index.Load().get(name)
-	if info == nil || info.Node == nil {
-		return nil, false
-	}
-	return info, true
+	return info, info != nil
 }
 
 // indexLimit is more than every Index handed out so far.
@@ -110,16 +138,19 @@ func (t *nodeTable) indexLimit() int { return int(t.next.Load()) }
 // NodeInfo returns the named node with its CSINode, without allocating.
 func (s *indexedSnapshot) NodeInfo(name []byte) (*NodeInfo, bool) { return s.table.get(name) }
 
-// NodeInfos sets infos[i] to the node named names[i], nil when the table
-// holds no Node of that name, without allocating: faster than NodeInfo one
-// by one when the table is not in the CPU caches.
-func (s *indexedSnapshot) NodeInfos(names [][]byte, infos []*NodeInfo) {
-	s.table.index.Load().getAll(names, infos)
-	for i, info := range infos[:len(names)] {
-		if info != nil && info.Node == nil {
-			infos[i] = nil
-		}
-	}
+// NodeRef is a node found by name in the node table, with what the table
+// itself holds of it: a lookup does not read the NodeInfo.
+type NodeRef struct {
+	// Info is nil when the table holds no Node of the name.
+	Info  *NodeInfo
+	Index int // Info.Index
+	Name  string
+}
+
+// NodeInfos sets refs[i] to the node named names[i], without allocating:
+// faster than NodeInfo one by one when the table is not in the CPU caches.
+func (s *indexedSnapshot) NodeInfos(names [][]byte, refs []NodeRef) {
+	s.table.index.Load().getAll(names, refs)
 }
 
 // NodeIndexLimit is more than the Index of every node held so far.

@@ -21,9 +21,26 @@ type nodeSelector struct {
 }
 
 type selectorTerm struct {
-	labels []labels.Requirement
+	labels []labelRequirement
 	names  []nameRequirement
 }
+
+// labelRequirement is a compiled requirement on a node label, with what
+// the label index reads of it.
+type labelRequirement struct {
+	req    labels.Requirement
+	key    string
+	op     selection.Operator
+	values []string
+}
+
+// The operators the label index computes sets for.
+const (
+	opIn           = selection.In
+	opNotIn        = selection.NotIn
+	opExists       = selection.Exists
+	opDoesNotExist = selection.DoesNotExist
+)
 
 type nameRequirement struct {
 	name string
@@ -68,11 +85,12 @@ func compileTerm(term corev1.NodeSelectorTerm) (selectorTerm, error) {
 		for i, v := range req.Values {
 			values[i] = intern(v)
 		}
-		r, err := labels.NewRequirement(intern(req.Key), op, values)
+		key := intern(req.Key)
+		r, err := labels.NewRequirement(key, op, values)
 		if err != nil {
 			return t, err
 		}
-		t.labels = append(t.labels, *r)
+		t.labels = append(t.labels, labelRequirement{req: *r, key: key, op: op, values: values})
 	}
 	for _, req := range term.MatchFields {
 		if req.Key != metav1.ObjectNameField {
@@ -105,7 +123,7 @@ func (s *nodeSelector) Match(node *nodeView) bool {
 
 func (t *selectorTerm) match(name string, set labels.Labels) bool {
 	for i := range t.labels {
-		if !t.labels[i].Matches(set) {
+		if !t.labels[i].req.Matches(set) {
 			return false
 		}
 	}

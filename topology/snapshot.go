@@ -18,9 +18,10 @@ type Snapshot interface {
 	// NodeInfo returns the named node with its CSINode, without allocating:
 	// the extender's lookup of each candidate.
 	NodeInfo(name []byte) (*NodeInfo, bool)
-	// NodeInfos sets infos[i] to the node named names[i], nil when there is
-	// none: NodeInfo for many names, faster when the cache is cold.
-	NodeInfos(names [][]byte, infos []*NodeInfo)
+	// NodeInfos sets refs[i] to the node named names[i] (a nil Info when
+	// there is none): NodeInfo for many names, faster when the cache is
+	// cold.
+	NodeInfos(names [][]byte, refs []NodeRef)
 	// NodeIndexLimit is more than the NodeInfo.Index of every node held so
 	// far.
 	NodeIndexLimit() int
