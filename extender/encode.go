@@ -91,15 +91,36 @@ func appendPriorities(b []byte, list extenderv1.HostPriorityList) []byte {
 // printable ASCII and are copied as they are; anything else goes through
 // encoding/json, which also replaces invalid UTF-8.
 func appendString(b []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c >= utf8.RuneSelf || c == '<' || c == '>' || c == '&' {
-			q, _ := json.Marshal(s) // a string always encodes
-			return append(b, q...)
-		}
+	if !jsonVerbatim(s) {
+		q, _ := json.Marshal(s) // a string always encodes
+		return append(b, q...)
 	}
 	b = append(b, '"')
 	b = append(b, s...)
 	return append(b, '"')
+}
+
+// jsonVerbatim reports whether encoding/json writes s as it is between
+// quotes: printable ASCII without '"', '\\', '<', '>' or '&'. It tests
+// eight bytes at a time.
+func jsonVerbatim(s string) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	// hasZero sets the high bit of a result byte for a zero byte of x.
+	hasZero := func(x uint64) uint64 { return (x - ones) &^ x }
+	for ; len(s) >= 8; s = s[8:] {
+		x := uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+			uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+		if (x|(x-0x20*ones)&^x|hasZero(x^'"'*ones)|hasZero(x^'\\'*ones)|
+			hasZero(x^'<'*ones)|hasZero(x^'>'*ones)|hasZero(x^'&'*ones))&highs != 0 {
+			return false
+		}
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c >= utf8.RuneSelf || c == '<' || c == '>' || c == '&' {
+			return false
+		}
+	}
+	return true
 }
 
 // maxPooledBuffer is the largest answer buffer kept for reuse: a filter

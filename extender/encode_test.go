@@ -2,6 +2,7 @@ package extender
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -120,4 +121,26 @@ func (o *filterOutcome) Result() *extenderv1.ExtenderFilterResult {
 		}
 	}
 	return r
+}
+
+// TestJSONVerbatim checks the eight-bytes-at-a-time test against
+// encoding/json, for every byte value at every position of strings of a
+// few lengths.
+func TestJSONVerbatim(t *testing.T) {
+	for _, n := range []int{1, 7, 8, 9, 16, 23} {
+		for pos := range n {
+			for c := range 256 {
+				b := []byte(strings.Repeat("n", n))
+				b[pos] = byte(c)
+				s := string(b)
+				q, err := json.Marshal(s)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got, want := jsonVerbatim(s), string(q) == `"`+s+`"`; got != want {
+					t.Fatalf("jsonVerbatim(%q) = %v, want %v", s, got, want)
+				}
+			}
+		}
+	}
 }

@@ -44,6 +44,10 @@ func filter(ev *topology.Evaluator, reservations *inFlight, req *request, parall
 		evaluate(ev, state, out.cands, parallelism)
 	}
 	passed := 0
+	// Runs of nodes rejected for the same reason are counted before they
+	// go to the map.
+	var run topology.Code
+	runLength := 0
 	for i := range out.cands {
 		c := &out.cands[i]
 		switch {
@@ -58,7 +62,16 @@ func filter(ev *topology.Evaluator, reservations *inFlight, req *request, parall
 		} else {
 			out.failed++
 		}
-		out.rejected[c.code]++
+		if c.code != run {
+			if runLength > 0 {
+				out.rejected[run] += runLength
+			}
+			run, runLength = c.code, 0
+		}
+		runLength++
+	}
+	if runLength > 0 {
+		out.rejected[run] += runLength
 	}
 	if passed > 0 && len(exclusive) > 0 {
 		reservations.reserve(req.Pod.UID, exclusive)
