@@ -54,7 +54,7 @@ func (c *client) call(ctx context.Context, method, path string) ([]byte, error) 
 	return data, nil
 }
 
-// histogram reads the server's histogram of a verb, as serverHistogram
+// histogram reads the server's histogram of a verb, as histogramSource.read
 // does in the server's process.
 func (c *client) histogram(ctx context.Context, verb string) (*dto.Histogram, error) {
 	data, err := c.call(ctx, http.MethodGet, histogramPath+"?verb="+url.QueryEscape(verb))

@@ -5,6 +5,7 @@ import (
 	"math"
 
 	dto "github.com/prometheus/client_model/go"
+	"k8s.io/component-base/metrics"
 	"k8s.io/component-base/metrics/legacyregistry"
 	"k8s.io/component-base/metrics/testutil"
 )
@@ -12,16 +13,26 @@ import (
 // durationMetric is volplace's extender latency histogram.
 const durationMetric = "volplace_extender_request_duration_seconds"
 
-// serverHistogram reads the extender's histogram of a verb. Before the
-// first request of the verb the registry has no series of it, nor, before
-// any request, the metric: both read as an empty histogram.
-func serverHistogram(verb string) (*dto.Histogram, error) {
-	families, err := legacyregistry.DefaultGatherer.Gather()
+// histogramSource is where a server's latency histogram is read: a
+// registry and the metric's name there, which has a verb label.
+type histogramSource struct {
+	gatherer metrics.Gatherer
+	name     string
+}
+
+// volplaceHistogram is volplace's histogram, on the legacy registry.
+var volplaceHistogram = histogramSource{gatherer: legacyregistry.DefaultGatherer, name: durationMetric}
+
+// read reads the histogram of a verb. Before the first request of the
+// verb the registry has no series of it, nor, before any request, the
+// metric: both read as an empty histogram.
+func (s histogramSource) read(verb string) (*dto.Histogram, error) {
+	families, err := s.gatherer.Gather()
 	if err != nil {
-		return nil, fmt.Errorf("reading %s{verb=%q}: %w", durationMetric, verb, err)
+		return nil, fmt.Errorf("reading %s{verb=%q}: %w", s.name, verb, err)
 	}
 	for _, f := range families {
-		if f.GetName() != durationMetric {
+		if f.GetName() != s.name {
 			continue
 		}
 		for _, m := range f.GetMetric() {

@@ -18,6 +18,8 @@ import (
 
 // Result is one phase: a candidate count under load.
 type Result struct {
+	// Handler is Options.Handler: volplace or noop.
+	Handler    string
 	Candidates int
 	Pods       int
 	// Passed is how many candidates the pod passes filter on.
@@ -29,7 +31,8 @@ type Result struct {
 type VerbResult struct {
 	Verb   string
 	Errors int
-	// Server comes from volplace's histogram; Client from each request:
+	// Server comes from the server's histogram, volplace's or the no-op
+	// handler's; Client from each request:
 	// Latency from the time the request was due, Service from the time it
 	// was sent.
 	Server           serverFigures
@@ -69,7 +72,8 @@ func (o *Options) Run(ctx context.Context) ([]Result, error) {
 	return results, errors.Join(err, stop(err != nil))
 }
 
-// startServer builds the cache and serves the extender on loopback, in a
+// startServer serves the extender (volplace's over the cache, which it
+// builds, or the no-op one) on loopback, in a
 // child process or in this one, and returns its address and a function
 // that stops it, at once when the run failed.
 func (o *Options) startServer(ctx context.Context) (string, func(failed bool) error, error) {
@@ -131,7 +135,7 @@ func (o *Options) phase(ctx context.Context, c *client, candidates int) (Result,
 	if err := errors.Join(err, stopProfile()); err != nil {
 		return Result{}, err
 	}
-	res := Result{Candidates: candidates, Pods: rec.pods, Passed: rec.passed}
+	res := Result{Handler: o.Handler, Candidates: candidates, Pods: rec.pods, Passed: rec.passed}
 	for _, verb := range verbs {
 		after, err := c.histogram(ctx, verb)
 		if err != nil {

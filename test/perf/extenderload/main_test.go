@@ -3,11 +3,18 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	extenderv1 "k8s.io/kube-scheduler/extender/v1"
+
+	"github.com/volplace/volplace/extender"
 	st "github.com/volplace/volplace/topology/testing"
 )
 
@@ -28,20 +35,27 @@ func TestMain(m *testing.M) {
 // checks that every request was answered and that the server-side and
 // client-side counts agree.
 func TestRun(t *testing.T) {
-	testRun(t, serverInline, "server: inline;")
+	testRun(t, serverInline, handlerVolplace, "server: inline, handler volplace;")
 }
 
 // TestRunProcess does the same with the server in a child process: the
 // server-side counts, which come from the child's histogram, equal the
 // pods sent only if they were read from the process that answered.
 func TestRunProcess(t *testing.T) {
-	testRun(t, serverProcess, "server: separate process;")
+	testRun(t, serverProcess, handlerVolplace, "server: separate process, handler volplace;")
 }
 
-func testRun(t *testing.T, server, header string) {
+// TestRunNoop does the same with the no-op handler, which passes every
+// candidate, in a child process: its histogram too must be read from the
+// process that answered.
+func TestRunNoop(t *testing.T) {
+	testRun(t, serverProcess, handlerNoop, "server: separate process, handler noop;")
+}
+
+func testRun(t *testing.T, server, handler, header string) {
 	t.Helper()
 	o := defaultOptions()
-	o.Server = server
+	o.Server, o.Handler = server, handler
 	o.Cluster = st.ClusterSize{Nodes: 200, Zones: 10, Pods: 400, Claims: 200}
 	o.Candidates = []int{200}
 	o.Rate, o.Duration, o.Warmup = 40, time.Second, 200*time.Millisecond
@@ -53,8 +67,14 @@ func testRun(t *testing.T, server, header string) {
 		t.Fatalf("got %d results, want 1", len(results))
 	}
 	r := results[0]
-	if r.Pods != 40 || r.Passed == 0 || r.Passed >= r.Candidates {
-		t.Errorf("pods %d (want 40), passed %d of %d (want some, not all: the pod's bound claim is zonal)", r.Pods, r.Passed, r.Candidates)
+	if r.Pods != 40 || r.Handler != handler {
+		t.Errorf("pods %d, handler %q; want 40, %q", r.Pods, r.Handler, handler)
+	}
+	if handler == handlerNoop && r.Passed != r.Candidates {
+		t.Errorf("passed %d of %d; want all: the no-op handler passes every node", r.Passed, r.Candidates)
+	}
+	if handler == handlerVolplace && (r.Passed == 0 || r.Passed >= r.Candidates) {
+		t.Errorf("passed %d of %d; want some, not all: the pod's bound claim is zonal", r.Passed, r.Candidates)
 	}
 	for _, v := range r.Verbs {
 		if v.Errors != 0 || v.Latency.Count != r.Pods || int(v.Server.Count) != r.Pods {
@@ -82,6 +102,7 @@ func TestValidate(t *testing.T) {
 		"zero rate":             func(o *Options) { o.Rate = 0 },
 		"unknown output":        func(o *Options) { o.Output = "yaml" },
 		"unknown server":        func(o *Options) { o.Server = "remote" },
+		"unknown handler":       func(o *Options) { o.Handler = "echo" },
 	} {
 		t.Run(name, func(t *testing.T) {
 			o := defaultOptions()
@@ -93,5 +114,78 @@ func TestValidate(t *testing.T) {
 	}
 	if err := defaultOptions().Validate(); err != nil {
 		t.Errorf("defaults: %v", err)
+	}
+}
+
+// TestNoopBuckets checks that the no-op handler's histogram has volplace's
+// buckets, which noopBuckets copies: each handler answers one request and
+// the bounds of their histograms are compared.
+func TestNoopBuckets(t *testing.T) {
+	o := defaultOptions()
+	o.Cluster = st.ClusterSize{Nodes: 10, Zones: 2, Pods: 10, Claims: 5}
+	names := o.Cluster.CandidateNames(10)
+	body, err := json.Marshal(extenderv1.ExtenderArgs{Pod: st.PendingPod(1), NodeNames: &names})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bounds := map[string][]float64{}
+	for _, handler := range []string{handlerVolplace, handlerNoop} {
+		o.Handler = handler
+		h, hist, err := o.handler()
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, extender.FilterPath, bytes.NewReader(body)))
+		if rec.Code != http.StatusOK {
+			t.Fatalf("%s: HTTP %d: %s", handler, rec.Code, rec.Body)
+		}
+		got, err := hist.read("filter")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, b := range got.GetBucket() {
+			bounds[handler] = append(bounds[handler], b.GetUpperBound())
+		}
+	}
+	if len(bounds[handlerVolplace]) == 0 || !slices.Equal(bounds[handlerNoop], bounds[handlerVolplace]) {
+		t.Errorf("no-op buckets %v, volplace's %v; want the same, not none", bounds[handlerNoop], bounds[handlerVolplace])
+	}
+}
+
+// TestNoopAnswers checks the no-op handler's answers: every node passes
+// filter and gets score 0 from prioritize; a request without NodeNames is
+// refused.
+func TestNoopAnswers(t *testing.T) {
+	h, _ := newNoop()
+	names := []string{"a", "b", "c"}
+	post := func(path string, args extenderv1.ExtenderArgs, out any) int {
+		t.Helper()
+		body, err := json.Marshal(args)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, path, bytes.NewReader(body)))
+		if rec.Code == http.StatusOK {
+			if err := json.Unmarshal(rec.Body.Bytes(), out); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return rec.Code
+	}
+	args := extenderv1.ExtenderArgs{Pod: st.PendingPod(1), NodeNames: &names}
+	var filtered extenderv1.ExtenderFilterResult
+	if code := post(extender.FilterPath, args, &filtered); code != http.StatusOK ||
+		filtered.NodeNames == nil || !slices.Equal(*filtered.NodeNames, names) || len(filtered.FailedNodes) != 0 || filtered.Error != "" {
+		t.Errorf("filter: HTTP %d, %+v; want 200 and every node passed", code, filtered)
+	}
+	var scores extenderv1.HostPriorityList
+	want := extenderv1.HostPriorityList{{Host: "a"}, {Host: "b"}, {Host: "c"}}
+	if code := post(extender.PrioritizePath, args, &scores); code != http.StatusOK || !slices.Equal(scores, want) {
+		t.Errorf("prioritize: HTTP %d, %+v; want 200 and %+v", code, scores, want)
+	}
+	if code := post(extender.FilterPath, extenderv1.ExtenderArgs{Pod: st.PendingPod(1)}, nil); code != http.StatusBadRequest {
+		t.Errorf("filter without NodeNames: HTTP %d, want 400", code)
 	}
 }

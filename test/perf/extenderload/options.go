@@ -37,6 +37,11 @@ type Options struct {
 	// the load generator's garbage collections also run over the server's
 	// heap and weigh on its tail latency.
 	Server string
+	// Handler is what answers the extender's verbs: "volplace", the
+	// extender over the cache; or "noop", a baseline that decodes the
+	// request, passes every node and scores each 0, without a cache: the
+	// transport floor any HTTP extender pays.
+	Handler string
 
 	// child, set by the hidden --serve flag, makes this process the server
 	// of a parent run in process mode rather than a load run.
@@ -49,6 +54,12 @@ const (
 	serverInline  = "inline"
 )
 
+// Values of Options.Handler.
+const (
+	handlerVolplace = "volplace"
+	handlerNoop     = "noop"
+)
+
 func defaultOptions() *Options {
 	return &Options{
 		Candidates: []int{500, 5000},
@@ -59,6 +70,7 @@ func defaultOptions() *Options {
 		Cluster:    st.BenchmarkSize,
 		Output:     "table",
 		Server:     serverProcess,
+		Handler:    handlerVolplace,
 	}
 }
 
@@ -76,6 +88,7 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.Output, "output", o.Output, "Report format: table or json.")
 	fs.StringVar(&o.CPUProfile, "cpuprofile", o.CPUProfile, "Write the CPU profile of each measured phase to this file (suffixed .N, N the candidate count, when there are several phases): of the server process with --server process, of the whole process, server and load generator together, with --server inline.")
 	fs.StringVar(&o.Server, "server", o.Server, "Where the extender runs: process (a child process, as in production) or inline (in this process, sharing its heap and GC with the load generator).")
+	fs.StringVar(&o.Handler, "handler", o.Handler, "What answers the extender's verbs: volplace (the extender over the cache) or noop (a baseline with no cache that decodes the request with encoding/json, passes every node and scores each 0: the transport floor any HTTP extender pays; its server-side figures come from a histogram with volplace's buckets). Both work with either --server.")
 	// The server process is this program run with --serve; it needs every
 	// field of the cluster size, zones included, to build the same cache
 	// the parent picks candidates from.
@@ -86,7 +99,9 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 }
 
 // childArgs are the flags of the server process: those that shape the
-// server, not the load.
+// server, not the load. The no-op handler ignores the cluster's, but the
+// parent still picks the candidates' names from it (CandidateNames, which
+// needs no cache).
 func (o *Options) childArgs() []string {
 	return []string{
 		"--serve",
@@ -95,6 +110,7 @@ func (o *Options) childArgs() []string {
 		fmt.Sprintf("--cluster-pods=%d", o.Cluster.Pods),
 		fmt.Sprintf("--cluster-claims=%d", o.Cluster.Claims),
 		fmt.Sprintf("--parallelism=%d", o.Parallelism),
+		"--handler=" + o.Handler,
 	}
 }
 
@@ -129,6 +145,9 @@ func (o *Options) Validate() error {
 // validateCluster checks the options the server process reads.
 func (o *Options) validateCluster() error {
 	var errs []error
+	if o.Handler != handlerVolplace && o.Handler != handlerNoop {
+		errs = append(errs, errors.New("--handler: volplace or noop"))
+	}
 	if o.Cluster.Zones <= 0 {
 		errs = append(errs, errors.New("--cluster-zones must be positive"))
 	}

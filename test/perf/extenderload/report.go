@@ -19,8 +19,14 @@ func writeReport(w io.Writer, o *Options, results []Result) error {
 	if o.Server == serverInline {
 		where = "inline"
 	}
-	fmt.Fprintf(w, "server: %s; cache: %d nodes, %d pods, %d claims; pod with %d claim(s); %.0f pods/s for %s after %s warm-up\n\n",
-		where, o.Cluster.Nodes, o.Cluster.Pods, o.Cluster.Claims, o.Claims, o.Rate, o.Duration, o.Warmup)
+	cache := fmt.Sprintf("cache: %d nodes, %d pods, %d claims", o.Cluster.Nodes, o.Cluster.Pods, o.Cluster.Claims)
+	metric := durationMetric
+	if o.Handler == handlerNoop {
+		cache = fmt.Sprintf("no cache, candidates named from %d nodes", o.Cluster.Nodes)
+		metric = noopMetric + " (volplace's buckets)"
+	}
+	fmt.Fprintf(w, "server: %s, handler %s; %s; pod with %d claim(s); %.0f pods/s for %s after %s warm-up\n\n",
+		where, o.Handler, cache, o.Claims, o.Rate, o.Duration, o.Warmup)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "candidates\tverb\trequests\terrors\tserver p50\tserver p99\tserver max\tclient p50\tclient p99\tclient max\t")
 	for _, r := range results {
@@ -33,7 +39,7 @@ func writeReport(w io.Writer, o *Options, results []Result) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	fmt.Fprintln(w, "\nserver: volplace_extender_request_duration_seconds, interpolated within buckets; client: from the time each request was due.")
+	fmt.Fprintf(w, "\nserver: %s, interpolated within buckets; client: from the time each request was due.\n", metric)
 	return nil
 }
 

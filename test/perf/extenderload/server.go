@@ -18,8 +18,8 @@ import (
 )
 
 // Paths of the endpoints the load generator reads the server through, next
-// to the extender's verbs. Both modes use them, so that the generator needs
-// nothing from the server's process.
+// to the extender's verbs. Both modes and both handlers use them, so that
+// the generator needs nothing from the server's process.
 const (
 	histogramPath    = "/debug/histogram"
 	profileStartPath = "/debug/profile/start"
@@ -30,43 +30,61 @@ const (
 // once it takes requests; the address follows.
 const listeningPrefix = "listening "
 
-// listen builds the cache and serves the extender and the debug endpoints
-// on a loopback port, in this process, until the returned server is closed.
+// listen serves the extender of Handler and the debug endpoints on a
+// loopback port, in this process, until the returned server is closed;
+// volplace's over the cache, which it builds first.
 func (o *Options) listen() (*http.Server, string, error) {
-	snap, err := topology.NewStaticSnapshot(st.LargeCluster(o.Cluster)...)
+	handler, hist, err := o.handler()
 	if err != nil {
-		return nil, "", fmt.Errorf("building the cache: %w", err)
-	}
-	handler, err := extender.NewHandler(topology.NewEvaluator(snap, topology.DefaultOptions()),
-		extender.Options{MaxBodyBytes: extender.DefaultMaxBodyBytes, Parallelism: o.Parallelism})
-	if err != nil {
-		return nil, "", fmt.Errorf("creating the extender: %w", err)
+		return nil, "", err
 	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, "", fmt.Errorf("listening: %w", err)
 	}
-	srv := &http.Server{Handler: serverMux(handler), ReadHeaderTimeout: 5 * time.Second}
+	srv := &http.Server{Handler: serverMux(handler, hist), ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = srv.Serve(l) }()
 	return srv, l.Addr().String(), nil
 }
 
+// handler returns the extender of Handler and where to read its latency
+// histogram. Only volplace's needs the cache.
+func (o *Options) handler() (http.Handler, histogramSource, error) {
+	switch o.Handler {
+	case handlerNoop:
+		h, hist := newNoop()
+		return h, hist, nil
+	case handlerVolplace:
+	default:
+		return nil, histogramSource{}, fmt.Errorf("unknown handler %q", o.Handler)
+	}
+	snap, err := topology.NewStaticSnapshot(st.LargeCluster(o.Cluster)...)
+	if err != nil {
+		return nil, histogramSource{}, fmt.Errorf("building the cache: %w", err)
+	}
+	h, err := extender.NewHandler(topology.NewEvaluator(snap, topology.DefaultOptions()),
+		extender.Options{MaxBodyBytes: extender.DefaultMaxBodyBytes, Parallelism: o.Parallelism})
+	if err != nil {
+		return nil, histogramSource{}, fmt.Errorf("creating the extender: %w", err)
+	}
+	return h, volplaceHistogram, nil
+}
+
 // serverMux routes the extender's verbs to its handler and the debug paths
-// to theirs.
-func serverMux(ext http.Handler) *http.ServeMux {
+// to theirs; hist is the extender's latency histogram.
+func serverMux(ext http.Handler, hist histogramSource) *http.ServeMux {
 	p := &profiler{}
 	mux := http.NewServeMux()
 	mux.Handle("/", ext)
-	mux.HandleFunc("GET "+histogramPath, serveHistogram)
+	mux.HandleFunc("GET "+histogramPath, hist.serve)
 	mux.HandleFunc("POST "+profileStartPath, p.start)
 	mux.HandleFunc("POST "+profileStopPath, p.stop)
 	return mux
 }
 
-// serveHistogram answers the extender's histogram of the verb in the query
-// as JSON.
-func serveHistogram(w http.ResponseWriter, r *http.Request) {
-	h, err := serverHistogram(r.URL.Query().Get("verb"))
+// serve answers the histogram of the verb in the query as JSON.
+func (s histogramSource) serve(w http.ResponseWriter, r *http.Request) {
+	h, err := s.read(r.URL.Query().Get("verb"))
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
@@ -118,7 +136,7 @@ func (p *profiler) stop(w http.ResponseWriter, _ *http.Request) {
 }
 
 // serve is the server process of a process-mode run: it serves the
-// extender, prints its address on out once it takes requests, and serves
+// extender of Handler, prints its address on out once it takes requests, and serves
 // until in ends or ctx does. The parent holds the other end of in, so the
 // server ends with the parent even if the parent is killed.
 func (o *Options) serve(ctx context.Context, in io.Reader, out io.Writer) error {
