@@ -71,7 +71,7 @@ func decodeFast(data []byte, snap topology.Snapshot, parallelism int) (*request,
 				return nil, false
 			}
 			rest = skipSpace(rest)
-			end := -1
+			var end int
 			switch string(key) {
 			case "Pod":
 				if end = valueEnd(rest); pod || end < 0 || json.Unmarshal(rest[:end], &w.Pod) != nil {
