@@ -32,18 +32,23 @@ type nodeUsage struct {
 	// itself, without a second map to read.
 	counts map[nodeDriver]int
 	// nodes are, by volume key, the nodes that hold it, with their number
-	// of holders.
-	nodes   map[string]map[string]int
+	// of holders: a short list, most volumes being on one node.
+	nodes   map[string][]nodeHolders
 	holders map[string]holding // "pod/<ns>/<name>" or "va/<name>" -> what it holds
 }
 
 type nodeDriver struct{ node, driver string }
 
+type nodeHolders struct {
+	node    string
+	holders int
+}
+
 func newNodeUsage() *nodeUsage {
 	return &nodeUsage{
 		refs:    map[nodeDriver]map[string]int{},
 		counts:  map[nodeDriver]int{},
-		nodes:   map[string]map[string]int{},
+		nodes:   map[string][]nodeHolders{},
 		holders: map[string]holding{},
 	}
 }
@@ -71,11 +76,11 @@ func (u *nodeUsage) set(holder string, h holding) {
 			u.counts[nd]++
 		}
 		nodes := u.nodes[k.key]
-		if nodes == nil {
-			nodes = map[string]int{}
-			u.nodes[k.key] = nodes
+		if i := slices.IndexFunc(nodes, func(n nodeHolders) bool { return n.node == h.node }); i >= 0 {
+			nodes[i].holders++
+		} else {
+			u.nodes[k.key] = append(nodes, nodeHolders{node: h.node, holders: 1})
 		}
-		nodes[h.node]++
 	}
 }
 
@@ -97,11 +102,14 @@ func (u *nodeUsage) release(holder string) {
 			}
 		}
 		nodes := u.nodes[k.key]
-		if nodes[old.node]--; nodes[old.node] <= 0 {
-			delete(nodes, old.node)
-			if len(nodes) == 0 {
-				delete(u.nodes, k.key)
+		if i := slices.IndexFunc(nodes, func(n nodeHolders) bool { return n.node == old.node }); i >= 0 {
+			if nodes[i].holders--; nodes[i].holders <= 0 {
+				nodes = slices.Delete(nodes, i, i+1)
+				u.nodes[k.key] = nodes
 			}
+		}
+		if len(nodes) == 0 {
+			delete(u.nodes, k.key)
 		}
 	}
 }
@@ -118,8 +126,8 @@ func (u *nodeUsage) nodesOf(key string) []string {
 	u.mu.RLock()
 	defer u.mu.RUnlock()
 	out := make([]string, 0, len(u.nodes[key]))
-	for node := range u.nodes[key] {
-		out = append(out, node)
+	for _, n := range u.nodes[key] {
+		out = append(out, n.node)
 	}
 	slices.Sort(out)
 	return out
