@@ -101,8 +101,8 @@ func appendString(b []byte, s string) []byte {
 }
 
 // jsonVerbatim reports whether encoding/json writes s as it is between
-// quotes: printable ASCII without '"', '\\', '<', '>' or '&'. It tests
-// eight bytes at a time.
+// quotes: ASCII from 0x20 to 0x7f (DEL included) other than '"', '\\',
+// '<', '>' and '&'. It tests eight bytes at a time.
 func jsonVerbatim(s string) bool {
 	const ones, highs = 0x0101010101010101, 0x8080808080808080
 	// hasZero sets the high bit of a result byte for a zero byte of x.

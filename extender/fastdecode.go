@@ -84,10 +84,17 @@ func decodeFast(data []byte, snap topology.Snapshot, parallelism int) (*request,
 				}
 				nodes = true
 			case "NodeNames":
-				if end, ok = names.parse(rest); nodeNames || !ok {
+				if nodeNames {
 					return nil, false
 				}
 				nodeNames = true
+				if bytes.HasPrefix(rest, []byte("null")) {
+					end = len("null") // as absent: a Nodes-mode request
+					break
+				}
+				if end, ok = names.parse(rest); !ok {
+					return nil, false
+				}
 				w.NodeNames = names
 			default:
 				return nil, false
@@ -151,9 +158,9 @@ func plainString(p []byte) (s, rest []byte, ok bool) {
 	return s, p[2+end:], true
 }
 
-// plainASCII reports whether s has only printable ASCII bytes other than
-// the backslash: what a JSON string holds as it is. It tests eight bytes at
-// a time.
+// plainASCII reports whether s has only ASCII bytes from 0x20 to 0x7f
+// (DEL included) other than the backslash: what a JSON string holds as it
+// is. It tests eight bytes at a time.
 func plainASCII(s []byte) bool {
 	const ones, highs = 0x0101010101010101, 0x8080808080808080
 	for ; len(s) >= 8; s = s[8:] {

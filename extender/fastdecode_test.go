@@ -34,10 +34,28 @@ func viewRequest(r *request, err error) requestView {
 	return v
 }
 
-// decodeBoth decodes body with decodeRequest and with encoding/json alone.
-func decodeBoth(snap topology.Snapshot, body string) (got, want requestView) {
+// decodeBoth decodes body with decodeRequest and with encoding/json
+// (decodeJSON, whose NodeNames parser is the fast one's, falling back to
+// encoding/json). When the body decodes, the names are also checked
+// against those encoding/json alone gives, without duplicates.
+func decodeBoth(t *testing.T, snap topology.Snapshot, body string) (got, want requestView) {
+	t.Helper()
 	got = viewRequest(decodeRequest(strings.NewReader(body), snap, 2))
 	want = viewRequest(decodeJSON(json.NewDecoder(strings.NewReader(body)), snap, 2))
+	var plain struct{ NodeNames *[]string }
+	if err := json.NewDecoder(strings.NewReader(body)).Decode(&plain); err == nil && want.Err == "" && plain.NodeNames != nil {
+		var names []string
+		seen := map[string]bool{}
+		for _, n := range *plain.NodeNames {
+			if !seen[n] {
+				seen[n] = true
+				names = append(names, n)
+			}
+		}
+		if diff := cmp.Diff(names, got.Names); diff != "" {
+			t.Errorf("%q: names (-encoding/json alone +decodeRequest):\n%s", body, diff)
+		}
+	}
 	return got, want
 }
 
@@ -61,7 +79,10 @@ func TestDecodeFast(t *testing.T) {
 		{name: "empty object", body: `{}`, fast: true},
 		{name: "trailing bytes are not read", body: `{"Pod":{},"NodeNames":["na"]} garbage`, fast: true},
 		{name: "escapes in the pod", body: `{"Pod":{"metadata":{"name":"a\\\\","namespace":"q\"x"}},"NodeNames":["na"]}`, fast: true},
-		{name: "null names", body: `{"Pod":{},"NodeNames":null}`},
+		{name: "null names", body: `{"Pod":{},"NodeNames":null}`, fast: true},
+		{name: "nodes, names null, as kube-scheduler sends them", body: `{"Pod":` + pod + `,"Nodes":{"items":[{"metadata":{"name":"na"}}]},"NodeNames":null}`, fast: true},
+		{name: "names null twice", body: `{"Pod":{},"NodeNames":null,"NodeNames":null}`},
+		{name: "names nullx", body: `{"Pod":{},"NodeNames":nullx}`},
 		{name: "escaped name", body: `{"Pod":{},"NodeNames":["n\u0061"]}`},
 		{name: "other spelling of a key", body: `{"pod":{},"nodeNames":["na"]}`},
 		{name: "duplicate key", body: `{"Pod":{},"NodeNames":["na"],"NodeNames":["nb"]}`},
@@ -77,7 +98,7 @@ func TestDecodeFast(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, want := decodeBoth(snap, tt.body)
+			got, want := decodeBoth(t, snap, tt.body)
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("decodeRequest differs from encoding/json (-json +decodeRequest):\n%s", diff)
 			}
@@ -102,7 +123,7 @@ func FuzzDecodeRequest(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Fuzz(func(t *testing.T, body string) {
-		got, want := decodeBoth(snap, body)
+		got, want := decodeBoth(t, snap, body)
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Fatalf("%q: decodeRequest differs from encoding/json (-json +decodeRequest):\n%s", body, diff)
 		}

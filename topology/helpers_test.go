@@ -84,6 +84,9 @@ func checkFailFast(t *testing.T, ev *topology.Evaluator, pod *corev1.Pod, full [
 			if diff := cmp.Diff(wantVerdict, byIndex); diff != "" {
 				t.Errorf("node %s, rejected by index (-full,+by index):\n%s", want.Node, diff)
 			}
+			if code := want.Reasons.Primary().Code; r.Code != code {
+				t.Errorf("node %s, rejected by index with code %s, the full evaluation's is %s", want.Node, r.Code, code)
+			}
 		}
 		if _, ok := ev.Rejects(state, info.Index); ok {
 			t.Errorf("node %s rejected by index by an evaluator that is not fail-fast", want.Node)

@@ -20,6 +20,9 @@ type labelIndex struct {
 	values map[string]map[string][]int32
 	keys   map[string][]int32
 	nodes  []int32
+	// limit is more than every index the index has seen: a node with a
+	// greater index is newer than the lists, and unknown to them.
+	limit int
 }
 
 func newLabelIndex() *labelIndex {
@@ -31,6 +34,7 @@ func newLabelIndex() *labelIndex {
 func (x *labelIndex) update(index int, old, labels map[string]string, added, gone bool) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
+	x.limit = max(x.limit, index+1)
 	i := int32(index)
 	for k, v := range old {
 		if nv, ok := labels[k]; ok && nv == v && !gone {
@@ -105,25 +109,26 @@ func (s nodeSet) addAll(list []int32) {
 	}
 }
 
-// matching returns the nodes, among those indexed so far, that the
-// selector admits, and false when it cannot tell: a selector with
-// requirements on node names or numeric comparisons is tested node by
-// node. limit bounds the indexes of the set.
-func (x *labelIndex) matching(sel *nodeSelector, limit int) (nodeSet, bool) {
+// matching returns the nodes that the selector admits, among those indexed
+// so far, whose indexes are below the returned limit; and false when it
+// cannot tell: a selector with requirements on node names or numeric
+// comparisons is tested node by node.
+func (x *labelIndex) matching(sel *nodeSelector) (nodeSet, int, bool) {
 	for _, t := range sel.terms {
 		if len(t.names) > 0 {
-			return nil, false
+			return nil, 0, false
 		}
 		for _, r := range t.labels {
 			switch r.op {
 			case opIn, opNotIn, opExists, opDoesNotExist:
 			default:
-				return nil, false
+				return nil, 0, false
 			}
 		}
 	}
 	x.mu.RLock()
 	defer x.mu.RUnlock()
+	limit := x.limit
 	out := newNodeSet(limit)
 	term := newNodeSet(limit)
 	req := newNodeSet(limit)
@@ -153,5 +158,5 @@ func (x *labelIndex) matching(sel *nodeSelector, limit int) (nodeSet, bool) {
 		}
 		clear(term)
 	}
-	return out, true
+	return out, limit, true
 }

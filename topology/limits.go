@@ -23,6 +23,10 @@ func (e *Evaluator) checkAttachLimits(s *PodState, n *nodeState) {
 			continue
 		}
 		keys := s.newVolumes[driver]
+		// The count is read now, the volumes the node already holds when
+		// the pod was prepared: an attachment that comes or goes between
+		// the two can make one node off by one, as if the pod had come a
+		// moment earlier or later.
 		used := e.snap.VolumesInUse(n.node.name, driver)
 		present := 0
 		if len(s.present) > 0 {

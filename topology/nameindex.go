@@ -53,8 +53,10 @@ func (x *nameIndex) hash(name []byte) uint64 {
 }
 
 // find returns the slot of a name, or the free slot where it would go.
-func (x *nameIndex) find(name []byte) *nameSlot {
-	h := x.hash(name)
+func (x *nameIndex) find(name []byte) *nameSlot { return x.findHashed(name, x.hash(name)) }
+
+// findHashed is find for a name whose hash is h.
+func (x *nameIndex) findHashed(name []byte, h uint64) *nameSlot {
 	for i := h & x.mask; ; i = (i + 1) & x.mask {
 		s := &x.slots[i]
 		switch sh := s.hash.Load(); {
@@ -133,7 +135,7 @@ func (x *nameIndex) getAll(names [][]byte, refs []NodeRef) {
 		}
 		for i, name := range part {
 			refs[lo+i] = NodeRef{Index: -1}
-			s := x.find(name)
+			s := x.findHashed(name, hashes[i])
 			if s.hash.Load() == 0 {
 				continue
 			}

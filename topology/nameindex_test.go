@@ -33,16 +33,32 @@ func TestNodeTableNames(t *testing.T) {
 			}
 		}
 	}
+	// Readers look every name up, one by one and in batches, while the
+	// table changes under them; -race checks what they read.
 	stop := make(chan struct{})
 	var readers sync.WaitGroup
-	for range 2 {
+	for r := range 2 {
 		readers.Go(func() {
-			for {
+			names := make([][]byte, 0, 64)
+			refs := make([]NodeRef, 64)
+			for i := 0; ; i++ {
 				select {
 				case <-stop:
 					return
 				default:
-					table.get([]byte(name(7)))
+				}
+				n := []byte(name((i*7 + r) % 3000))
+				if info, ok := table.get(n); ok && info.Name() != string(n) {
+					t.Errorf("looking %s up found %s", n, info.Name())
+				}
+				if names = append(names, n); len(names) == cap(names) {
+					table.index.Load().getAll(names, refs)
+					for j, ref := range refs[:len(names)] {
+						if ref.Info != nil && (ref.Name != string(names[j]) || ref.Info.Index != ref.Index) {
+							t.Errorf("looking %s up in a batch found %+v", names[j], ref)
+						}
+					}
+					names = names[:0]
 				}
 			}
 		})

@@ -88,6 +88,20 @@ func TestBoundNodeAffinity(t *testing.T) {
 				"nb": conflict,
 			},
 		},
+		{
+			// One reason line names both PVs: a node rejected by the first
+			// PV's affinity alone would name one.
+			name: "a node outside both PVs' zones names both",
+			objs: objects(na, nb, st.MakeNode("nc").Zone("c").Obj(), claim, st.MakePVC("logs").BoundTo("pv2").Obj(),
+				st.MakePV("pv1").BoundTo("default", "data").NodeAffinityIn(zoneKey, "a").Obj(),
+				st.MakePV("pv2").BoundTo("default", "logs").NodeAffinityIn(zoneKey, "a", "b").Obj()),
+			pod: st.MakePod("p").PVC("data").PVC("logs").Obj(),
+			want: map[string]outcome{
+				"na": fits,
+				"nb": conflict,
+				"nc": unresolvable(topology.ErrReasonNodeConflict + " (pv1, pv2)"),
+			},
+		},
 	}
 	runEvalCases(t, tests)
 }

@@ -40,7 +40,10 @@ func (info *NodeInfo) Touch() int { return info.view.touch() }
 type nodeTable struct {
 	mu     sync.Mutex // serializes writers
 	byName map[string]*NodeInfo
-	next   atomic.Int64 // the Index of the next new name
+	// next is the Index of the next new name. Indexes are not reused by
+	// other names: with nodes that come and go under new names, requests'
+	// bit sets grow by a bit per name ever seen (a restart starts over).
+	next atomic.Int64
 	// index answers readers; writers replace it when it fills up.
 	index  atomic.Pointer[nameIndex]
 	labels *labelIndex

@@ -6,9 +6,7 @@ type labelIndexed interface {
 }
 
 func (s *indexedSnapshot) nodesMatching(sel *nodeSelector) (nodeSet, int, bool) {
-	limit := s.table.indexLimit()
-	set, ok := s.table.labels.matching(sel, limit)
-	return set, limit, ok
+	return s.table.labels.matching(sel)
 }
 
 // rejection is what a pod's bound volume's node affinity tells about every
@@ -27,7 +25,7 @@ type rejection struct {
 // and nothing fails the pod on every node.
 func (e *Evaluator) prepareRejection(s *PodState) {
 	li, ok := e.snap.(labelIndexed)
-	if !ok || len(s.PodReasons) > 0 || len(s.bound) == 0 {
+	if !ok || !e.failFast || len(s.PodReasons) > 0 || len(s.bound) == 0 {
 		return
 	}
 	first := s.bound[0]

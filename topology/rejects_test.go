@@ -59,19 +59,30 @@ func TestLabelIndexMatchesSelectors(t *testing.T) {
 		t.Helper()
 		for _, tc := range labelCases {
 			sel := compileNodeSelector(&corev1.NodeSelector{NodeSelectorTerms: tc.terms})
-			set, ok := table.labels.matching(sel, table.indexLimit())
+			set, limit, ok := table.labels.matching(sel)
 			if ok != tc.indexed {
 				t.Fatalf("%s, %s: indexed %v, want %v", step, tc.name, ok, tc.indexed)
 			}
 			if !ok {
 				continue
 			}
+			if limit != table.indexLimit() {
+				t.Errorf("%s: the label index has seen indexes below %d, the table handed out %d", step, limit, table.indexLimit())
+			}
+			live := map[int]bool{}
 			for name, info := range table.byName {
 				if info.Node == nil {
 					continue
 				}
+				live[info.Index] = true
 				if want := sel.Match(&info.view); set.has(info.Index) != want {
 					t.Errorf("%s, %s: node %s in the index's set %v, matches %v", step, tc.name, name, set.has(info.Index), want)
+				}
+			}
+			// Deleted nodes, and names with only a CSINode, are in no set.
+			for i := range limit {
+				if !live[i] && set.has(i) {
+					t.Errorf("%s, %s: index %d, of no node, is in the set", step, tc.name, i)
 				}
 			}
 		}

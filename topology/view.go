@@ -48,7 +48,8 @@ type label struct{ key, value string }
 type viewDriver struct {
 	name         string
 	topologyKeys []string
-	// limit is the CSINode's allocatable count, or -1 when it sets none.
+	// limit is the CSINode's allocatable count, or -1 when it sets none
+	// (the API rejects a negative count).
 	limit int64
 }
 
