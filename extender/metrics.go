@@ -1,6 +1,7 @@
 package extender
 
 import (
+	"slices"
 	"sync"
 
 	"k8s.io/component-base/metrics"
@@ -17,6 +18,10 @@ var latencyBuckets = []float64{
 	0.01, 0.015, 0.02, 0.03, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
 }
 
+// LatencyBuckets returns the buckets of volplace_extender_request_duration_seconds,
+// for a histogram that is to be compared with it.
+func LatencyBuckets() []float64 { return slices.Clone(latencyBuckets) }
+
 var (
 	requestsTotal = metrics.NewCounterVec(&metrics.CounterOpts{
 		Subsystem:      subsystem,
@@ -28,7 +33,7 @@ var (
 		Subsystem:      subsystem,
 		Name:           "request_duration_seconds",
 		Help:           "Time to answer an extender request, from the first byte read to the last written, by verb.",
-		Buckets:        latencyBuckets,
+		Buckets:        LatencyBuckets(),
 		StabilityLevel: metrics.ALPHA,
 	}, []string{"verb"})
 	filteredNodesTotal = metrics.NewCounterVec(&metrics.CounterOpts{

@@ -118,8 +118,8 @@ func TestValidate(t *testing.T) {
 }
 
 // TestNoopBuckets checks that the no-op handler's histogram has volplace's
-// buckets, which noopBuckets copies: each handler answers one request and
-// the bounds of their histograms are compared.
+// buckets: each handler answers one request and the bounds of their
+// histograms are compared.
 func TestNoopBuckets(t *testing.T) {
 	o := defaultOptions()
 	o.Cluster = st.ClusterSize{Nodes: 10, Zones: 2, Pods: 10, Claims: 5}

@@ -25,16 +25,6 @@ import (
 // own, apart from volplace's durationMetric.
 const noopMetric = "extenderload_noop_request_duration_seconds"
 
-// noopBuckets are the buckets of volplace's durationMetric, latencyBuckets
-// in extender/metrics.go, which the extender package does not export:
-// copied, so that the two histograms' percentiles are interpolated within
-// the same buckets. TestNoopBuckets checks that they still agree.
-var noopBuckets = []float64{
-	0.00005, 0.0001, 0.00015, 0.0002, 0.0003, 0.0004, 0.0005, 0.00065, 0.0008,
-	0.001, 0.00125, 0.0015, 0.002, 0.0025, 0.003, 0.004, 0.005, 0.0065, 0.008,
-	0.01, 0.015, 0.02, 0.03, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
-}
-
 // newNoop returns the no-op extender's handler and where to read its
 // histogram: a registry of its own, made anew by each call.
 func newNoop() (http.Handler, histogramSource) {
@@ -43,7 +33,7 @@ func newNoop() (http.Handler, histogramSource) {
 		Subsystem:      "noop",
 		Name:           "request_duration_seconds",
 		Help:           "Time to answer a no-op extender request, from the first byte read to the last written, by verb.",
-		Buckets:        noopBuckets,
+		Buckets:        extender.LatencyBuckets(), // percentiles interpolated as volplace's
 		StabilityLevel: metrics.ALPHA,
 	}, []string{"verb"})
 	reg := metrics.NewKubeRegistry()
