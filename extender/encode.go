@@ -100,10 +100,12 @@ func appendString(b []byte, s string) []byte {
 	return append(b, '"')
 }
 
-// jsonVerbatim reports whether encoding/json writes s as it is between
-// quotes: ASCII from 0x20 to 0x7f (DEL included) other than '"', '\\',
-// '<', '>' and '&'. It tests eight bytes at a time.
-func jsonVerbatim(s string) bool {
+// jsonVerbatim reports whether s stands in a JSON string as it is, in
+// either direction: encoding/json writes it unchanged between quotes, and a
+// decoder reads it unchanged. That is ASCII from 0x20 to 0x7f (DEL
+// included) other than '"', '\\', '<', '>' and '&'. It tests eight bytes at
+// a time.
+func jsonVerbatim[T ~string | ~[]byte](s T) bool {
 	const ones, highs = 0x0101010101010101, 0x8080808080808080
 	// hasZero sets the high bit of a result byte for a zero byte of x.
 	hasZero := func(x uint64) uint64 { return (x - ones) &^ x }

@@ -2,7 +2,6 @@ package extender
 
 import (
 	"bytes"
-	"encoding/binary"
 	"encoding/json"
 	"io"
 	"sync"
@@ -145,7 +144,8 @@ func plainString(p []byte) (s, rest []byte, ok bool) {
 		return nil, p, false
 	}
 	s = p[1 : 1+end]
-	if !plainASCII(s) {
+	// Most names need no more than the eight-bytes-at-a-time test.
+	if !jsonVerbatim(s) {
 		for _, c := range s {
 			if c < 0x20 || c == '\\' {
 				return nil, p, false
@@ -156,28 +156,6 @@ func plainString(p []byte) (s, rest []byte, ok bool) {
 		}
 	}
 	return s, p[2+end:], true
-}
-
-// plainASCII reports whether s has only ASCII bytes from 0x20 to 0x7f
-// (DEL included) other than the backslash: what a JSON string holds as it
-// is. It tests eight bytes at a time.
-func plainASCII(s []byte) bool {
-	const ones, highs = 0x0101010101010101, 0x8080808080808080
-	for ; len(s) >= 8; s = s[8:] {
-		x := binary.LittleEndian.Uint64(s)
-		slash := x ^ ('\\' * ones)
-		// A high bit set in the result marks a byte of 0x80 or more, a byte
-		// below 0x20, or a backslash (a zero byte of slash).
-		if (x|(x-0x20*ones)&^x|(slash-ones)&^slash)&highs != 0 {
-			return false
-		}
-	}
-	for _, c := range s {
-		if c < 0x20 || c == '\\' || c >= utf8.RuneSelf {
-			return false
-		}
-	}
-	return true
 }
 
 // valueEnd returns the length of the JSON value p starts with, found by
