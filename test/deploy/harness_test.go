@@ -505,12 +505,4 @@ func (s *kubeScheduler) exited() bool {
 }
 
 // stop sends SIGTERM and waits, then kills.
-func (s *kubeScheduler) stop() {
-	_ = s.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-s.done:
-	case <-time.After(stopTimeout):
-		_ = s.cmd.Process.Kill()
-		<-s.done
-	}
-}
+func (s *kubeScheduler) stop() { _ = harness.Terminate(s.cmd.Process, s.done, stopTimeout) }

@@ -302,13 +302,7 @@ func (f *Framework) startScheduler(ctx context.Context, assets string) error {
 func (f *Framework) Stop() error {
 	var errs []error
 	if f.scheduler != nil {
-		_ = f.scheduler.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-f.schedulerEnd:
-		case <-time.After(stopTimeout):
-			_ = f.scheduler.Process.Kill()
-			<-f.schedulerEnd
-		}
+		_ = harness.Terminate(f.scheduler.Process, f.schedulerEnd, stopTimeout)
 	}
 	if f.volplaceStop != nil {
 		f.volplaceStop()

@@ -1,18 +1,20 @@
 // Package harness holds what the end-to-end and deployment suites share:
-// finding the test control plane, polling, and reading HTTP endpoints and
-// logs.
+// finding the test control plane, polling, reading HTTP endpoints and logs,
+// and stopping processes.
 package harness
 
 import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"os"
 	"strings"
+	"syscall"
 	"time"
 
 	"k8s.io/apimachinery/pkg/util/wait"
@@ -133,4 +135,22 @@ func PostJSON(ctx context.Context, client *http.Client, url string, body []byte,
 		return fmt.Errorf("decoding the answer of %s: %w", url, err)
 	}
 	return nil
+}
+
+// Terminate stops a process as a kubelet stops a container: SIGTERM, then
+// SIGKILL if it is still running after timeout. exited is closed by whoever
+// waits for the process; Terminate returns once it is, with an error when
+// SIGTERM could not be sent or the process had to be killed.
+func Terminate(p *os.Process, exited <-chan struct{}, timeout time.Duration) error {
+	if err := p.Signal(syscall.SIGTERM); err != nil && !errors.Is(err, os.ErrProcessDone) {
+		return fmt.Errorf("sending SIGTERM: %w", err)
+	}
+	select {
+	case <-exited:
+		return nil
+	case <-time.After(timeout):
+		_ = p.Kill()
+		<-exited
+		return fmt.Errorf("did not stop within %s of SIGTERM; killed", timeout)
+	}
 }

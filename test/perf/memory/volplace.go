@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -134,15 +133,8 @@ func (p *volplaceProcess) stop() error {
 		return nil
 	default:
 	}
-	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil && !errors.Is(err, os.ErrProcessDone) {
+	if err := harness.Terminate(p.cmd.Process, p.exited, stopTimeout); err != nil {
 		return fmt.Errorf("stopping volplace: %w", err)
 	}
-	select {
-	case <-p.exited:
-		return nil
-	case <-time.After(stopTimeout):
-		_ = p.cmd.Process.Kill()
-		<-p.exited
-		return fmt.Errorf("volplace did not stop within %s; killed", stopTimeout)
-	}
+	return nil
 }

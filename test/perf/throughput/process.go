@@ -56,13 +56,7 @@ func (p *process) Stop() {
 	if p == nil {
 		return
 	}
-	_ = p.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-p.exited:
-	case <-time.After(stopTimeout):
-		_ = p.cmd.Process.Kill()
-		<-p.exited
-	}
+	_ = harness.Terminate(p.cmd.Process, p.exited, stopTimeout)
 }
 
 // Failure describes an early end, with the tail of the log; call it once
