@@ -22,8 +22,12 @@ build: ## Build bin/volplace.
 	$(GO) build -ldflags "-X k8s.io/component-base/version.gitVersion=$(VERSION)" -o bin/volplace ./cmd/volplace
 
 .PHONY: test
-test: ## Run unit and end-to-end tests with the race detector (builds the test control plane on first use).
-	KUBEBUILDER_ASSETS="$$(hack/control-plane.sh)" VOLPLACE_E2E_REQUIRED=1 $(GO) test -race -count=1 ./...
+test: ## Run unit, end-to-end and storage tests with the race detector (builds the test control plane and storage stack on first use).
+	KUBEBUILDER_ASSETS="$$(hack/control-plane.sh --storage)" VOLPLACE_E2E_REQUIRED=1 $(GO) test -race -count=1 ./...
+
+.PHONY: test-storage
+test-storage: ## Run the storage suite alone: kube-controller-manager, CSI sidecars and test/csidriver under volplace (test/storage), and csi-sanity on the driver.
+	KUBEBUILDER_ASSETS="$$(hack/control-plane.sh --storage)" VOLPLACE_E2E_REQUIRED=1 $(GO) test -race -count=1 -v ./test/csidriver/ ./test/storage/
 
 FUZZTIME ?= 20s
 FUZZ_TARGETS = ./extender:FuzzFilterHandler ./extender:FuzzPrioritizeHandler ./extender:FuzzNodeNames ./extender:FuzzAppendString ./extender:FuzzDecodeRequest ./webhook:FuzzAdmission \
@@ -61,8 +65,8 @@ test-unit: ## Run the tests that need no control plane.
 	$(GO) test -race -count=1 $$($(GO) list ./... | grep -v /test/)
 
 .PHONY: control-plane
-control-plane: ## Build (once) and print the test control plane's bin dir, for KUBEBUILDER_ASSETS.
-	@hack/control-plane.sh
+control-plane: ## Build (once) and print the test control plane's bin dir (with the storage stack), for KUBEBUILDER_ASSETS.
+	@hack/control-plane.sh --storage
 
 .PHONY: image
 image: ## Build the container image $(IMAGE) (needs docker or podman; the Go build itself does not).

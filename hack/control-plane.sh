@@ -5,6 +5,13 @@
 #
 #   export KUBEBUILDER_ASSETS="$(hack/control-plane.sh)"
 #
+# With --storage it also builds the storage stack of test/storage into the
+# same directory: kube-controller-manager (same builder module), and the CSI
+# sidecars csi-provisioner (external-provisioner ${PROVISIONER_VERSION}) and
+# csi-attacher (external-attacher ${ATTACHER_VERSION}), each pinned by its
+# nested builder module hack/tools/csi-provisioner and hack/tools/csi-attacher
+# (regenerate with hack/tools/regen-csi-gomod.sh).
+#
 # On success it prints exactly one line on stdout, the absolute bin dir; all
 # progress goes to stderr.
 #
@@ -32,6 +39,8 @@ K8S_VERSION=v1.36.3
 K8S_MAJOR=1
 K8S_MINOR=36
 ETCD_VERSION=v3.6.8
+PROVISIONER_VERSION=v6.4.0
+ATTACHER_VERSION=v4.13.0
 # Release date of k8s.io/kubernetes v1.36.3 on the module proxy; used as the
 # buildDate so builds are reproducible.
 K8S_BUILD_DATE=2026-07-22T18:07:38Z
@@ -39,20 +48,27 @@ K8S_BUILD_DATE=2026-07-22T18:07:38Z
 log() { echo "control-plane: $*" >&2; }
 die() { log "error: $*"; exit 1; }
 
+WANT=(kube-apiserver etcd kube-scheduler)
+case "${1:-}" in
+  --storage) WANT+=(kube-controller-manager csi-provisioner csi-attacher) ;;
+  "") ;;
+  *) die "usage: $0 [--storage]" ;;
+esac
+
 has_all() { # dir
   local d="$1" b
-  for b in kube-apiserver etcd kube-scheduler; do
+  for b in "${WANT[@]}"; do
     [[ -f "$d/$b" && -x "$d/$b" ]] || return 1
   done
 }
 
-# 5. Respect an existing, complete KUBEBUILDER_ASSETS.
+# 0. Respect an existing, complete KUBEBUILDER_ASSETS.
 if [[ -n "${KUBEBUILDER_ASSETS:-}" ]]; then
   if has_all "$KUBEBUILDER_ASSETS"; then
     (cd "$KUBEBUILDER_ASSETS" && pwd -P)
     exit 0
   fi
-  log "KUBEBUILDER_ASSETS=$KUBEBUILDER_ASSETS lacks kube-apiserver, etcd or kube-scheduler; using the build cache instead"
+  log "KUBEBUILDER_ASSETS=$KUBEBUILDER_ASSETS lacks one of ${WANT[*]}; using the build cache instead"
 fi
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
@@ -71,7 +87,7 @@ missing() { # names...: prints those not present in $BIN
 }
 
 # Serialise concurrent runs: the second one waits, then finds the binaries.
-if [[ -n "$(missing kube-apiserver kube-scheduler etcd)" ]] && command -v flock >/dev/null 2>&1; then
+if [[ -n "$(missing "${WANT[@]}")" ]] && command -v flock >/dev/null 2>&1; then
   exec 9>"$CACHE_DIR/.lock"
   if ! flock -n 9; then
     log "another build holds $CACHE_DIR/.lock; waiting for it"
@@ -79,10 +95,14 @@ if [[ -n "$(missing kube-apiserver kube-scheduler etcd)" ]] && command -v flock 
   fi
 fi
 
-mapfile -t need_k8s < <(missing kube-apiserver kube-scheduler)
+k8s_bins=(kube-apiserver kube-scheduler)
+[[ " ${WANT[*]} " == *" kube-controller-manager "* ]] && k8s_bins+=(kube-controller-manager)
+mapfile -t need_k8s < <(missing "${k8s_bins[@]}")
 mapfile -t need_etcd < <(missing etcd)
+need_csi=()
+[[ " ${WANT[*]} " == *" csi-provisioner "* ]] && mapfile -t need_csi < <(missing csi-provisioner csi-attacher)
 
-if (( ${#need_k8s[@]} + ${#need_etcd[@]} > 0 )); then
+if (( ${#need_k8s[@]} + ${#need_etcd[@]} + ${#need_csi[@]} > 0 )); then
   GO="$(command -v go || true)"
   if [[ -z "$GO" && -x /usr/local/go/bin/go ]]; then GO=/usr/local/go/bin/go; fi
   [[ -n "$GO" ]] || die "go not found on PATH (nor /usr/local/go/bin/go)"
@@ -121,9 +141,22 @@ if (( ${#need_k8s[@]} + ${#need_etcd[@]} > 0 )); then
     mv -f "$TMP/etcd" "$BIN/etcd"
     log "built etcd in $((SECONDS - start))s"
   fi
+
+  # 4. The CSI sidecars, each from its own builder module.
+  for b in "${need_csi[@]}"; do
+    case "$b" in
+      csi-provisioner) pkg=github.com/kubernetes-csi/external-provisioner/v6/cmd/csi-provisioner ver=$PROVISIONER_VERSION ;;
+      csi-attacher) pkg=github.com/kubernetes-csi/external-attacher/v4/cmd/csi-attacher ver=$ATTACHER_VERSION ;;
+    esac
+    log "building $b $ver into $BIN"
+    start=$SECONDS
+    (cd "$ROOT/hack/tools/$b" && "$GO" build -trimpath -ldflags "-s -w -X main.version=$ver" -o "$TMP/$b" "$pkg") >&2
+    mv -f "$TMP/$b" "$BIN/$b"
+    log "built $b in $((SECONDS - start))s"
+  done
 fi
 
-# 4. The machine's kubectl beside them (envtest looks for it there for some features).
+# 5. The machine's kubectl beside them (envtest looks for it there for some features).
 if [[ -L "$BIN/kubectl" && ! -e "$BIN/kubectl" ]]; then
   rm -f "$BIN/kubectl" # dangling: the machine's kubectl went away
 fi

@@ -2,18 +2,14 @@ package e2e
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -80,6 +76,34 @@ extenders:
   httpTimeout: 5s
 `
 
+// ProfileInTree is the profile of a second kube-scheduler, started with
+// Options.Storage, that runs kube-scheduler's in-tree plugins alone, without
+// volplace: the baseline volplace is compared with.
+const ProfileInTree = "in-tree"
+
+// inTreeSchedulerConfigTemplate configures that kube-scheduler: %[1]s is its
+// kubeconfig.
+const inTreeSchedulerConfigTemplate = `apiVersion: kubescheduler.config.k8s.io/v1
+kind: KubeSchedulerConfiguration
+clientConnection:
+  kubeconfig: %[1]s
+leaderElection:
+  leaderElect: false
+profiles:
+- schedulerName: ` + ProfileInTree + `
+`
+
+// Options select what Start runs beyond kube-apiserver, etcd, volplace and
+// kube-scheduler.
+type Options struct {
+	// Storage also starts kube-controller-manager (harness.
+	// ControllerManagerControllers) and a second kube-scheduler with
+	// profile ProfileInTree; CSI drivers are then started with
+	// Framework.StorageEnv and harness.StartDriver. It needs the binaries
+	// of `hack/control-plane.sh --storage`.
+	Storage bool
+}
+
 // Framework is the running system under test.
 type Framework struct {
 	// Config reaches the API server as a member of system:masters.
@@ -99,24 +123,35 @@ type Framework struct {
 	WebhookCA      *certs.KeyPair
 	WebhookCertDir string
 
-	dir          string
-	keepDir      atomic.Bool
-	env          *envtest.Environment
-	volplaceLog  string
-	volplaceStop context.CancelFunc
-	volplaceDone chan error
-	schedulerLog string
-	scheduler    *exec.Cmd
-	schedulerEnd chan struct{}
-	webhooksOnce sync.Once
-	webhooksErr  error
+	// Kubeconfig is a kubeconfig file for a member of system:masters,
+	// for the components started as processes.
+	Kubeconfig string
+
+	assets        string
+	dir           string
+	keepDir       atomic.Bool
+	env           *envtest.Environment
+	volplaceLog   string
+	volplaceStop  context.CancelFunc
+	volplaceDone  chan error
+	schedulerLog  string
+	scheduler     *harness.Process
+	inTree        *harness.Process
+	controllerMgr *harness.Process
+	webhooksOnce  sync.Once
+	webhooksErr   error
 }
 
 // Start brings up etcd and kube-apiserver, volplace (with its webhook
 // configurations registered) and kube-scheduler, in that order. On error it
 // stops what it started.
-func Start(ctx context.Context, assets string) (f *Framework, err error) {
-	f = &Framework{}
+func Start(ctx context.Context, assets string) (*Framework, error) {
+	return StartWith(ctx, assets, Options{})
+}
+
+// StartWith is Start, with the components opts adds.
+func StartWith(ctx context.Context, assets string, opts Options) (f *Framework, err error) {
+	f = &Framework{assets: assets}
 	defer func() {
 		if err != nil {
 			err = errors.Join(err, f.diagnostics())
@@ -125,13 +160,17 @@ func Start(ctx context.Context, assets string) (f *Framework, err error) {
 		}
 	}()
 	var missing []string
-	for _, bin := range []string{"etcd", "kube-apiserver", "kube-scheduler"} {
+	bins := []string{"etcd", "kube-apiserver", "kube-scheduler"}
+	if opts.Storage {
+		bins = append(bins, "kube-controller-manager", "csi-provisioner", "csi-attacher")
+	}
+	for _, bin := range bins {
 		if _, err := os.Stat(filepath.Join(assets, bin)); err != nil {
 			missing = append(missing, bin)
 		}
 	}
 	if len(missing) > 0 {
-		return f, fmt.Errorf("%s=%s lacks %s; hack/control-plane.sh builds them and prints the directory to use", harness.EnvAssets, assets, strings.Join(missing, ", "))
+		return f, fmt.Errorf("%s=%s lacks %s; hack/control-plane.sh --storage builds them and prints the directory to use", harness.EnvAssets, assets, strings.Join(missing, ", "))
 	}
 	if f.dir, err = os.MkdirTemp("", "volplace-e2e-"); err != nil {
 		return f, err
@@ -145,10 +184,70 @@ func Start(ctx context.Context, assets string) (f *Framework, err error) {
 	if err = f.registerWebhooks(ctx); err != nil {
 		return f, fmt.Errorf("registering volplace's webhooks: %w", err)
 	}
-	if err = f.startScheduler(ctx, assets); err != nil {
+	if err = f.writeKubeconfig(); err != nil {
+		return f, err
+	}
+	if err = f.startScheduler(ctx); err != nil {
 		return f, fmt.Errorf("starting kube-scheduler: %w", err)
 	}
+	if opts.Storage {
+		if err = f.startStorageComponents(ctx); err != nil {
+			return f, err
+		}
+	}
 	return f, nil
+}
+
+// startStorageComponents starts kube-controller-manager and the in-tree
+// kube-scheduler.
+func (f *Framework) startStorageComponents(ctx context.Context) error {
+	certDir := f.env.ControlPlane.APIServer.CertDir
+	rootCA := filepath.Join(f.dir, "root-ca.crt")
+	if err := os.WriteFile(rootCA, f.Config.CAData, 0o600); err != nil {
+		return err
+	}
+	var err error
+	f.controllerMgr, err = harness.StartControllerManager(ctx, harness.ControllerManagerConfig{
+		Assets: f.assets, Dir: f.dir, Kubeconfig: f.Kubeconfig,
+		ServiceAccountKey: filepath.Join(certDir, "sa-signer.key"), RootCA: rootCA,
+	})
+	if err != nil {
+		return fmt.Errorf("starting kube-controller-manager: %w", err)
+	}
+	f.inTree, err = harness.StartKubeScheduler(ctx, f.assets, f.dir, "kube-scheduler-in-tree", f.Kubeconfig,
+		fmt.Sprintf(inTreeSchedulerConfigTemplate, f.Kubeconfig))
+	if err != nil {
+		return fmt.Errorf("starting the in-tree kube-scheduler: %w", err)
+	}
+	return nil
+}
+
+// StorageEnv is what harness.StartDriver needs of the framework.
+func (f *Framework) StorageEnv() harness.StorageEnv {
+	return harness.StorageEnv{Client: f.Client, Kubeconfig: f.Kubeconfig, Assets: f.assets, Dir: f.dir}
+}
+
+// ControllerManagerLogAbout returns the last n lines of
+// kube-controller-manager's log that mention s.
+func (f *Framework) ControllerManagerLogAbout(s string, n int) string {
+	if f.controllerMgr == nil {
+		return ""
+	}
+	return f.controllerMgr.Tail(n, s)
+}
+
+// writeKubeconfig writes Kubeconfig, for a system:masters user.
+func (f *Framework) writeKubeconfig() error {
+	user, err := f.env.AddUser(envtest.User{Name: "volplace-e2e-admin", Groups: []string{"system:masters"}}, nil)
+	if err != nil {
+		return err
+	}
+	kubeconfig, err := user.KubeConfig()
+	if err != nil {
+		return err
+	}
+	f.Kubeconfig = filepath.Join(f.dir, "admin.kubeconfig")
+	return os.WriteFile(f.Kubeconfig, kubeconfig, 0o600)
 }
 
 func (f *Framework) startControlPlane(assets string) error {
@@ -229,80 +328,24 @@ func (f *Framework) startVolplace(ctx context.Context) error {
 	})
 }
 
-func (f *Framework) startScheduler(ctx context.Context, assets string) error {
-	user, err := f.env.AddUser(envtest.User{Name: "volplace-e2e-scheduler", Groups: []string{"system:masters"}}, nil)
+func (f *Framework) startScheduler(ctx context.Context) error {
+	f.SchedulerConfig = fmt.Sprintf(schedulerConfigTemplate, f.Kubeconfig, f.Volplace.ExtenderAddr())
+	p, err := harness.StartKubeScheduler(ctx, f.assets, f.dir, "kube-scheduler", f.Kubeconfig, f.SchedulerConfig)
 	if err != nil {
 		return err
 	}
-	kubeconfig, err := user.KubeConfig()
-	if err != nil {
-		return err
-	}
-	kubeconfigPath := filepath.Join(f.dir, "scheduler.kubeconfig")
-	if err := os.WriteFile(kubeconfigPath, kubeconfig, 0o600); err != nil {
-		return err
-	}
-	f.SchedulerConfig = fmt.Sprintf(schedulerConfigTemplate, kubeconfigPath, f.Volplace.ExtenderAddr())
-	configPath := filepath.Join(f.dir, "scheduler-config.yaml")
-	if err := os.WriteFile(configPath, []byte(f.SchedulerConfig), 0o600); err != nil {
-		return err
-	}
-	port, err := harness.FreePort()
-	if err != nil {
-		return err
-	}
-	f.schedulerLog = filepath.Join(f.dir, "kube-scheduler.log")
-	out, err := os.Create(f.schedulerLog)
-	if err != nil {
-		return err
-	}
-	cmd := exec.Command(filepath.Join(assets, "kube-scheduler"),
-		"--config="+configPath,
-		"--v=2",
-		"--leader-elect=false",
-		"--bind-address=127.0.0.1",
-		"--secure-port="+strconv.Itoa(port),
-		"--authentication-kubeconfig="+kubeconfigPath,
-		"--authorization-kubeconfig="+kubeconfigPath,
-		// envtest's kube-apiserver has no front-proxy (requestheader) CA;
-		// looking it up would fill the log with errors.
-		"--authentication-skip-lookup=true",
-	)
-	cmd.Stdout, cmd.Stderr = out, out
-	// Should the test binary die without its deferred teardown, take the
-	// scheduler along.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		out.Close()
-		return err
-	}
-	f.scheduler, f.schedulerEnd = cmd, make(chan struct{})
-	go func() {
-		_ = cmd.Wait()
-		out.Close()
-		close(f.schedulerEnd)
-	}()
-
-	// /readyz includes the scheduler's informer sync.
-	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
-	readyz := fmt.Sprintf("https://127.0.0.1:%d/readyz", port)
-	return harness.Poll(ctx, startTimeout, func() (bool, error) {
-		select {
-		case <-f.schedulerEnd:
-			return false, fmt.Errorf("kube-scheduler exited early: %v", cmd.ProcessState)
-		default:
-		}
-		code, _, err := harness.HTTPGet(ctx, client, readyz)
-		return err == nil && code == http.StatusOK, nil
-	})
+	f.scheduler, f.schedulerLog = p, p.Log
+	return nil
 }
 
 // Stop tears everything down in reverse order: kube-scheduler, volplace,
 // kube-apiserver and etcd. It is safe on a partly started Framework.
 func (f *Framework) Stop() error {
 	var errs []error
-	if f.scheduler != nil {
-		_ = harness.Terminate(f.scheduler.Process, f.schedulerEnd, stopTimeout)
+	for _, p := range []*harness.Process{f.inTree, f.controllerMgr, f.scheduler} {
+		if err := p.Stop(); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	if f.volplaceStop != nil {
 		f.volplaceStop()

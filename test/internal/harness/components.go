@@ -1,0 +1,111 @@
+package harness
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// ComponentStartTimeout bounds a component's wait for health.
+const ComponentStartTimeout = 90 * time.Second
+
+// StartKubeScheduler runs the kube-scheduler of assets with a
+// KubeSchedulerConfiguration (whose clientConnection names kubeconfig), as
+// dir/<name>.log, and waits for its /readyz, which includes the informer
+// sync.
+func StartKubeScheduler(ctx context.Context, assets, dir, name, kubeconfig, config string) (*Process, error) {
+	configPath := filepath.Join(dir, name+"-config.yaml")
+	if err := os.WriteFile(configPath, []byte(config), 0o600); err != nil {
+		return nil, err
+	}
+	port, err := FreePort()
+	if err != nil {
+		return nil, err
+	}
+	p, err := StartProcess(name, dir, filepath.Join(assets, "kube-scheduler"), []string{
+		"--config=" + configPath,
+		"--v=2",
+		"--leader-elect=false",
+		"--bind-address=127.0.0.1",
+		"--secure-port=" + strconv.Itoa(port),
+		"--authentication-kubeconfig=" + kubeconfig,
+		"--authorization-kubeconfig=" + kubeconfig,
+		// envtest's kube-apiserver has no front-proxy (requestheader) CA;
+		// looking it up would fill the log with errors.
+		"--authentication-skip-lookup=true",
+	}, nil)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.WaitHealthy(ctx, fmt.Sprintf("https://127.0.0.1:%d/readyz", port), ComponentStartTimeout); err != nil {
+		_ = p.Stop()
+		return nil, err
+	}
+	return p, nil
+}
+
+// ControllerManagerControllers are the kube-controller-manager controllers
+// the storage stack runs: binding and protection of claims and volumes,
+// attach and detach, StatefulSets and their claims, generic ephemeral
+// volumes, garbage collection of owned objects and of pods on deleted
+// nodes, and service accounts.
+var ControllerManagerControllers = []string{
+	"persistentvolume-binder-controller",
+	"persistentvolume-attach-detach-controller",
+	"persistentvolumeclaim-protection-controller",
+	"persistentvolume-protection-controller",
+	"ephemeral-volume-controller",
+	"statefulset-controller",
+	"garbage-collector-controller",
+	"pod-garbage-collector-controller",
+	"serviceaccount-controller",
+	"serviceaccount-token-controller",
+}
+
+// ControllerManagerConfig configures StartControllerManager.
+type ControllerManagerConfig struct {
+	// Assets holds the binary, Dir gets its log.
+	Assets, Dir string
+	// Kubeconfig reaches kube-apiserver as a member of system:masters.
+	Kubeconfig string
+	// ServiceAccountKey is the private key kube-apiserver verifies service
+	// account tokens with, RootCA the CA put in their namespaces.
+	ServiceAccountKey, RootCA string
+}
+
+// StartControllerManager runs kube-controller-manager with
+// ControllerManagerControllers and waits for its /healthz.
+func StartControllerManager(ctx context.Context, c ControllerManagerConfig) (*Process, error) {
+	port, err := FreePort()
+	if err != nil {
+		return nil, err
+	}
+	p, err := StartProcess("kube-controller-manager", c.Dir, filepath.Join(c.Assets, "kube-controller-manager"), []string{
+		"--kubeconfig=" + c.Kubeconfig,
+		"--authentication-kubeconfig=" + c.Kubeconfig,
+		"--authorization-kubeconfig=" + c.Kubeconfig,
+		"--authentication-skip-lookup=true",
+		"--bind-address=127.0.0.1",
+		"--secure-port=" + strconv.Itoa(port),
+		"--leader-elect=false",
+		"--use-service-account-credentials=false",
+		"--controllers=" + strings.Join(ControllerManagerControllers, ","),
+		"--service-account-private-key-file=" + c.ServiceAccountKey,
+		"--root-ca-file=" + c.RootCA,
+		// The scenarios wait on the controllers: let them react at once.
+		"--concurrent-statefulset-syncs=5",
+		"--v=2",
+	}, nil)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.WaitHealthy(ctx, fmt.Sprintf("https://127.0.0.1:%d/healthz", port), ComponentStartTimeout); err != nil {
+		_ = p.Stop()
+		return nil, err
+	}
+	return p, nil
+}

@@ -1,0 +1,200 @@
+package storage
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/volplace/volplace/test/e2e"
+	"github.com/volplace/volplace/test/internal/harness"
+)
+
+// The StatefulSet scenario's driver: node-local pools of 10Gi, except a
+// small one on zone-a-2 and none on zone-a-3, where the driver is not
+// installed; zone-c is outside the class's allowed topology. Each replica
+// claims 4Gi, so two fit on zone-a-1 and two on zone-b-1: four in all.
+var statefulSetNodes = map[string]harness.DriverNode{
+	"zone-a-1": {Zone: "zone-a", Capacity: 10 * gi, MaxVolumes: 8},
+	"zone-a-2": {Zone: "zone-a", Capacity: 1 * gi, MaxVolumes: 8},
+	"zone-b-1": {Zone: "zone-b", Capacity: 10 * gi, MaxVolumes: 8},
+	"zone-c-1": {Zone: "zone-c", Capacity: 10 * gi, MaxVolumes: 8},
+}
+
+const (
+	replicaSize = "4Gi"
+	// fitting is how many replicas the free capacity holds.
+	fitting = 4
+)
+
+// stsOutcome is what one scheduler made of the scenario.
+type stsOutcome struct {
+	profile               string
+	firstThree, scaledOut time.Duration
+	placed                []string
+	pendingReason         string
+	failedProvisions      int
+}
+
+// TestStatefulSet is the workflow volplace exists for: a StatefulSet with
+// volumeClaimTemplates on a WaitForFirstConsumer class of a CSI driver with
+// topology, capacity and attach. It runs under kube-scheduler with volplace
+// and, side by side on a driver of its own, under kube-scheduler's in-tree
+// plugins alone, and logs both outcomes.
+func TestStatefulSet(t *testing.T) {
+	var mu sync.Mutex
+	var outcomes []stsOutcome
+	t.Run("profiles", func(t *testing.T) {
+		for _, profile := range []string{e2e.ProfileDefault, e2e.ProfileInTree} {
+			t.Run(profile, func(t *testing.T) {
+				t.Parallel()
+				tag := map[string]string{e2e.ProfileDefault: "vp", e2e.ProfileInTree: "it"}[profile]
+				o := runStatefulSet(e2e.NewScenario(t, "sts-"+tag, profile))
+				mu.Lock()
+				outcomes = append(outcomes, o)
+				mu.Unlock()
+			})
+		}
+	})
+	sort.Slice(outcomes, func(i, j int) bool { return outcomes[i].profile < outcomes[j].profile })
+	var b strings.Builder
+	fmt.Fprintf(&b, "%-18s %-12s %-12s %-8s %-9s %s\n", "SCHEDULER", "3 REPLICAS", "SCALE TO 6", "PLACED", "FAILED-CV", "PENDING REASON")
+	for _, o := range outcomes {
+		fmt.Fprintf(&b, "%-18s %-12v %-12v %-8d %-9d %s\n", o.profile, o.firstThree.Round(100*time.Millisecond),
+			o.scaledOut.Round(100*time.Millisecond), len(o.placed), o.failedProvisions, o.pendingReason)
+	}
+	t.Logf("StatefulSet of %s replicas, 3 then 6, %d fit:\n%s", replicaSize, fitting, b.String())
+}
+
+func runStatefulSet(s *e2e.Scenario) stsOutcome {
+	t := s.T
+	ctx := t.Context()
+	o := stsOutcome{profile: s.Profile}
+	d := startDriver(s, true, statefulSetNodes)
+	class := driverClass(s, d, "zone-a", "zone-b")
+
+	// 1. Three replicas: each placed, provisioned, bound and attached.
+	sts := statefulSet(s, "db", class.Name, replicaSize, 3)
+	start := time.Now()
+	if _, err := fw.Client.AppsV1().StatefulSets(s.Namespace).Create(ctx, sts, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	var st *state
+	poll(t, placeTimeout, "3 replicas placed with bound, attached volumes", func() (bool, error) {
+		var err error
+		st, err = readState(ctx, s)
+		if err != nil {
+			return false, err
+		}
+		placed, _ := st.summary(true)
+		return len(placed) == 3, nil
+	})
+	o.firstThree = time.Since(start)
+	checkConsistent(t, st)
+
+	// 2. Six replicas: four fit; two stay Pending, with the reason.
+	start = time.Now()
+	patch := []byte(`{"spec":{"replicas":6}}`)
+	if _, err := fw.Client.AppsV1().StatefulSets(s.Namespace).Patch(ctx, "db", types.MergePatchType, patch, metav1.PatchOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	var pending []string
+	poll(t, placeTimeout, fmt.Sprintf("%d replicas placed and the others Pending as unschedulable", fitting), func() (bool, error) {
+		var err error
+		st, err = readState(ctx, s)
+		if err != nil {
+			return false, err
+		}
+		o.placed, pending = st.summary(true)
+		if len(o.placed) != fitting || len(st.pods) != 6 || len(pending) != 6-fitting {
+			return false, nil
+		}
+		for _, name := range pending {
+			if failedScheduling(s, podNamed(st, name)) == "" {
+				return false, nil
+			}
+		}
+		return true, nil
+	})
+	o.scaledOut = time.Since(start)
+	time.Sleep(settleFor)
+	st, err := readState(ctx, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkConsistent(t, st)
+	placed, pendingNow := st.summary(true)
+	if len(placed) != fitting || len(pendingNow) != 6-fitting {
+		t.Errorf("after %v: placed %s; pending %s; want %d placed", settleFor, join(placed), join(pendingNow), fitting)
+	}
+	if len(st.pvs) != fitting {
+		t.Errorf("%d PVs of driver %s, want %d (one per placed replica)", len(st.pvs), s.Driver, fitting)
+	}
+	for _, p := range placed {
+		if node := p[strings.Index(p, "@")+1:]; node != "zone-a-1" && node != "zone-b-1" {
+			t.Errorf("replica %s: only zone-a-1 and zone-b-1 have room", p)
+		}
+	}
+	for _, name := range pendingNow {
+		pod := podNamed(st, name)
+		msg := failedScheduling(s, pod)
+		if !strings.Contains(msg, "did not have enough free storage") {
+			t.Errorf("pending %s: FailedScheduling %q does not name the capacity\n%s", name, msg, s.Describe(pod))
+		}
+		o.pendingReason = msg
+		if pvc := st.claims["data-"+name]; pvc != nil && pvc.Spec.VolumeName != "" {
+			t.Errorf("pending %s: its claim is bound to %s", name, pvc.Spec.VolumeName)
+		}
+	}
+	o.failedProvisions = countEvents(s, "ProvisioningFailed")
+
+	// 3. Scale to zero and delete the claims: the provisioners delete the
+	// volumes and the attacher detaches them.
+	patch = []byte(`{"spec":{"replicas":0}}`)
+	if _, err := fw.Client.AppsV1().StatefulSets(s.Namespace).Patch(ctx, "db", types.MergePatchType, patch, metav1.PatchOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	poll(t, placeTimeout, "the replicas gone", func() (bool, error) {
+		if err := reapTerminating(s); err != nil {
+			return false, err
+		}
+		pods, err := fw.Client.CoreV1().Pods(s.Namespace).List(ctx, metav1.ListOptions{})
+		return err == nil && len(pods.Items) == 0, err
+	})
+	if err := fw.Client.CoreV1().PersistentVolumeClaims(s.Namespace).DeleteCollection(ctx, metav1.DeleteOptions{}, metav1.ListOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	poll(t, placeTimeout, "the PVs and VolumeAttachments deleted", func() (bool, error) {
+		st, err := readState(ctx, s)
+		return err == nil && len(st.pvs) == 0 && len(st.attachd) == 0 && len(st.claims) == 0, err
+	})
+	return o
+}
+
+func podNamed(st *state, name string) *corev1.Pod {
+	for i := range st.pods {
+		if st.pods[i].Name == name {
+			return &st.pods[i]
+		}
+	}
+	return &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: name}}
+}
+
+// countEvents counts the events of a reason in the scenario's namespace.
+func countEvents(s *e2e.Scenario, reason string) int {
+	list, err := fw.Client.CoreV1().Events(s.Namespace).List(s.T.Context(), metav1.ListOptions{FieldSelector: "reason=" + reason})
+	if err != nil {
+		return -1
+	}
+	n := 0
+	for _, e := range list.Items {
+		n += int(max(e.Count, 1))
+	}
+	return n
+}
