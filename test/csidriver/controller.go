@@ -53,6 +53,9 @@ func checkCapabilities(caps []*csi.VolumeCapability) error {
 	return nil
 }
 
+// providable tells whether the driver can provide volumes with caps.
+func providable(caps []*csi.VolumeCapability) bool { return checkCapabilities(caps) == nil }
+
 func supportedMode(m csi.VolumeCapability_AccessMode_Mode) bool {
 	switch m {
 	case csi.VolumeCapability_AccessMode_SINGLE_NODE_WRITER, csi.VolumeCapability_AccessMode_SINGLE_NODE_READER_ONLY:
@@ -334,10 +337,9 @@ func (d *Driver) ValidateVolumeCapabilities(_ context.Context, req *csi.Validate
 // of the node the topology names (this instance's node without one); 0 for
 // a node with no pool.
 func (d *Driver) GetCapacity(_ context.Context, req *csi.GetCapacityRequest) (*csi.GetCapacityResponse, error) {
-	if len(req.GetVolumeCapabilities()) > 0 {
-		if err := checkCapabilities(req.GetVolumeCapabilities()); err != nil {
-			return &csi.GetCapacityResponse{}, nil
-		}
+	// CSI: no capacity for capabilities the plugin cannot provide.
+	if caps := req.GetVolumeCapabilities(); len(caps) > 0 && !providable(caps) {
+		return &csi.GetCapacityResponse{}, nil
 	}
 	node := d.opts.Node
 	if t := req.GetAccessibleTopology(); t != nil {

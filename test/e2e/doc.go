@@ -6,7 +6,8 @@
 // directory; `make test` sets it). Without it the tests are skipped, unless
 // VOLPLACE_E2E_REQUIRED=1, which turns the skip into a failure.
 //
-// No kubelet, controller-manager or CSI driver runs: Nodes, CSINodes,
+// In this suite no kubelet, controller-manager or CSI driver runs (test/storage
+// starts them through StartWith and Options.Storage): Nodes, CSINodes,
 // PersistentVolumes and VolumeAttachments are plain API objects written by
 // the tests, and a fake provisioner (provisioner.go) answers kube-scheduler's
 // WaitForFirstConsumer provisioning requests.

@@ -64,4 +64,3 @@ func TestDeletionGuard(t *testing.T) {
 		return apierrors.IsNotFound(errC) && apierrors.IsNotFound(errV), nil
 	})
 }
-

@@ -33,9 +33,6 @@ const (
 
 const gi = int64(1) << 30
 
-// annSelectedNode is set by kube-scheduler on a WaitForFirstConsumer claim.
-const annSelectedNode = "volume.kubernetes.io/selected-node"
-
 // startDriver starts the scenario's CSI driver on the given nodes and stops
 // it when the test ends.
 func startDriver(s *e2e.Scenario, attach bool, nodes map[string]harness.DriverNode) *harness.Driver {
