@@ -70,10 +70,17 @@ func newProxy(target string) (*proxy, error) {
 // Addr returns the proxy's host:port, the same in every state.
 func (p *proxy) Addr() string { return p.addr }
 
-// Set switches the link to state, dropping the connections in flight.
+// Set switches the link to state, dropping the connections in flight. Set
+// to the state the link is already in changes nothing: dropping the
+// connections then would only race the clients' reuse of them (kube-
+// apiserver writing a webhook call into a connection just closed, which it
+// does not retry, fails open).
 func (p *proxy) Set(state linkState) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if state == p.state {
+		return nil
+	}
 	p.state = state
 	p.dropLocked()
 	switch {
