@@ -56,6 +56,15 @@ func checkCapabilities(caps []*csi.VolumeCapability) error {
 // providable tells whether the driver can provide volumes with caps.
 func providable(caps []*csi.VolumeCapability) bool { return checkCapabilities(caps) == nil }
 
+// checkCapability is checkCapabilities for the one capability of a publish
+// or stage request.
+func checkCapability(c *csi.VolumeCapability) error {
+	if c == nil {
+		return status.Error(codes.InvalidArgument, "volume capability missing")
+	}
+	return checkCapabilities([]*csi.VolumeCapability{c})
+}
+
 func supportedMode(m csi.VolumeCapability_AccessMode_Mode) bool {
 	switch m {
 	case csi.VolumeCapability_AccessMode_SINGLE_NODE_WRITER, csi.VolumeCapability_AccessMode_SINGLE_NODE_READER_ONLY:
@@ -221,19 +230,13 @@ func (d *Driver) ControllerPublishVolume(_ context.Context, req *csi.ControllerP
 	if req.GetNodeId() == "" {
 		return nil, status.Error(codes.InvalidArgument, "node ID missing")
 	}
-	if req.GetVolumeCapability() == nil {
-		return nil, status.Error(codes.InvalidArgument, "volume capability missing")
-	}
-	if err := checkCapabilities([]*csi.VolumeCapability{req.GetVolumeCapability()}); err != nil {
+	if err := checkCapability(req.GetVolumeCapability()); err != nil {
 		return nil, err
 	}
 	err := d.store.locked(func() error {
-		v, ok, err := d.store.volume(req.GetVolumeId())
+		v, err := d.existingVolume(req.GetVolumeId())
 		if err != nil {
-			return status.Error(codes.Internal, err.Error())
-		}
-		if !ok {
-			return status.Errorf(codes.NotFound, "volume %s does not exist", req.GetVolumeId())
+			return err
 		}
 		n, ok, err := d.store.node(req.GetNodeId())
 		if err != nil {
@@ -316,12 +319,8 @@ func (d *Driver) ValidateVolumeCapabilities(_ context.Context, req *csi.Validate
 	if len(req.GetVolumeCapabilities()) == 0 {
 		return nil, status.Error(codes.InvalidArgument, "volume capabilities missing")
 	}
-	_, ok, err := d.store.volume(req.GetVolumeId())
-	if err != nil {
-		return nil, status.Error(codes.Internal, err.Error())
-	}
-	if !ok {
-		return nil, status.Errorf(codes.NotFound, "volume %s does not exist", req.GetVolumeId())
+	if _, err := d.existingVolume(req.GetVolumeId()); err != nil {
+		return nil, err
 	}
 	if err := checkCapabilities(req.GetVolumeCapabilities()); err != nil {
 		return &csi.ValidateVolumeCapabilitiesResponse{Message: status.Convert(err).Message()}, nil
@@ -362,6 +361,19 @@ func (d *Driver) GetCapacity(_ context.Context, req *csi.GetCapacityRequest) (*c
 		return nil, status.Error(codes.Internal, err.Error())
 	}
 	return &csi.GetCapacityResponse{AvailableCapacity: free}, nil
+}
+
+// existingVolume reads a volume, as a CSI error (NotFound, Internal) when
+// it cannot.
+func (d *Driver) existingVolume(id string) (volumeRecord, error) {
+	v, ok, err := d.store.volume(id)
+	if err != nil {
+		return v, status.Error(codes.Internal, err.Error())
+	}
+	if !ok {
+		return v, status.Errorf(codes.NotFound, "volume %s does not exist", id)
+	}
+	return v, nil
 }
 
 func randomHex() string {

@@ -34,12 +34,9 @@ func (d *Driver) NodeGetCapabilities(context.Context, *csi.NodeGetCapabilitiesRe
 // localVolume returns a volume that this node may use: it exists, lives in
 // this node's pool and, if the driver attaches, is published here.
 func (d *Driver) localVolume(id string) (volumeRecord, error) {
-	v, ok, err := d.store.volume(id)
+	v, err := d.existingVolume(id)
 	if err != nil {
-		return v, status.Error(codes.Internal, err.Error())
-	}
-	if !ok {
-		return v, status.Errorf(codes.NotFound, "volume %s does not exist", id)
+		return v, err
 	}
 	if v.Node != d.opts.Node {
 		return v, status.Errorf(codes.FailedPrecondition, "volume %s is on node %s, not %s", id, v.Node, d.opts.Node)
@@ -58,10 +55,7 @@ func (d *Driver) NodeStageVolume(_ context.Context, req *csi.NodeStageVolumeRequ
 	if req.GetStagingTargetPath() == "" {
 		return nil, status.Error(codes.InvalidArgument, "staging target path missing")
 	}
-	if req.GetVolumeCapability() == nil {
-		return nil, status.Error(codes.InvalidArgument, "volume capability missing")
-	}
-	if err := checkCapabilities([]*csi.VolumeCapability{req.GetVolumeCapability()}); err != nil {
+	if err := checkCapability(req.GetVolumeCapability()); err != nil {
 		return nil, err
 	}
 	if _, err := d.localVolume(req.GetVolumeId()); err != nil {
@@ -102,10 +96,7 @@ func (d *Driver) NodePublishVolume(_ context.Context, req *csi.NodePublishVolume
 	if req.GetStagingTargetPath() == "" {
 		return nil, status.Error(codes.InvalidArgument, "staging target path missing")
 	}
-	if req.GetVolumeCapability() == nil {
-		return nil, status.Error(codes.InvalidArgument, "volume capability missing")
-	}
-	if err := checkCapabilities([]*csi.VolumeCapability{req.GetVolumeCapability()}); err != nil {
+	if err := checkCapability(req.GetVolumeCapability()); err != nil {
 		return nil, err
 	}
 	v, err := d.localVolume(req.GetVolumeId())
