@@ -134,7 +134,6 @@ type Framework struct {
 	volplaceLog   string
 	volplaceStop  context.CancelFunc
 	volplaceDone  chan error
-	schedulerLog  string
 	scheduler     *harness.Process
 	inTree        *harness.Process
 	controllerMgr *harness.Process
@@ -225,15 +224,6 @@ func (f *Framework) startStorageComponents(ctx context.Context) error {
 // StorageEnv is what harness.StartDriver needs of the framework.
 func (f *Framework) StorageEnv() harness.StorageEnv {
 	return harness.StorageEnv{Client: f.Client, Kubeconfig: f.Kubeconfig, Assets: f.assets, Dir: f.dir}
-}
-
-// ControllerManagerLogAbout returns the last n lines of
-// kube-controller-manager's log that mention s.
-func (f *Framework) ControllerManagerLogAbout(s string, n int) string {
-	if f.controllerMgr == nil {
-		return ""
-	}
-	return f.controllerMgr.Tail(n, s)
 }
 
 // writeKubeconfig writes Kubeconfig, for a system:masters user.
@@ -334,7 +324,7 @@ func (f *Framework) startScheduler(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	f.scheduler, f.schedulerLog = p, p.Log
+	f.scheduler = p
 	return nil
 }
 
@@ -378,12 +368,12 @@ func (f *Framework) Stop() error {
 func (f *Framework) KeepLogs() { f.keepDir.Store(true) }
 
 // SchedulerLogTail returns the last n lines of kube-scheduler's log.
-func (f *Framework) SchedulerLogTail(n int) string { return harness.Tail(f.schedulerLog, n, "") }
+func (f *Framework) SchedulerLogTail(n int) string { return f.scheduler.Tail(n, "") }
 
 // SchedulerLogAbout returns the last n lines of kube-scheduler's log that
 // mention s (a pod's name, say).
 func (f *Framework) SchedulerLogAbout(s string, n int) string {
-	return harness.Tail(f.schedulerLog, n, s)
+	return f.scheduler.Tail(n, s)
 }
 
 // VolplaceLogAbout returns the last n lines of volplace's log that mention s.
@@ -393,7 +383,7 @@ func (f *Framework) VolplaceLogAbout(s string, n int) string {
 
 func (f *Framework) diagnostics() error {
 	var b strings.Builder
-	if f.schedulerLog != "" {
+	if f.scheduler != nil {
 		fmt.Fprintf(&b, "--- kube-scheduler log tail:\n%s\n", f.SchedulerLogTail(40))
 	}
 	if f.volplaceLog != "" {

@@ -30,7 +30,7 @@ func TestDeletionGuard(t *testing.T) {
 		"zone-b-1": {Zone: "zone-b", Capacity: 10 * gi},
 	})
 	class := driverClass(s, d)
-	claim := createClaim(s, "data", class.Name, "1Gi")
+	claim := s.CreateClaim("data", class.Name, "1Gi")
 	pod := createPod(s, "app", claim.Name)
 	var st *state
 	poll(t, placeTimeout, "the pod placed with its claim bound", func() (bool, error) {

@@ -337,24 +337,3 @@ func createPod(s *e2e.Scenario, name string, claims ...string) *corev1.Pod {
 	}
 	return created
 }
-
-// createClaim creates a claim of a class.
-func createClaim(s *e2e.Scenario, name, class, size string, modes ...corev1.PersistentVolumeAccessMode) *corev1.PersistentVolumeClaim {
-	s.T.Helper()
-	if len(modes) == 0 {
-		modes = []corev1.PersistentVolumeAccessMode{corev1.ReadWriteOnce}
-	}
-	claim := &corev1.PersistentVolumeClaim{
-		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: s.Namespace},
-		Spec: corev1.PersistentVolumeClaimSpec{
-			AccessModes:      modes,
-			StorageClassName: ptr.To(class),
-			Resources:        corev1.VolumeResourceRequirements{Requests: corev1.ResourceList{corev1.ResourceStorage: resource.MustParse(size)}},
-		},
-	}
-	created, err := fw.Client.CoreV1().PersistentVolumeClaims(s.Namespace).Create(s.T.Context(), claim, metav1.CreateOptions{})
-	if err != nil {
-		s.T.Fatalf("creating claim %s: %v", name, err)
-	}
-	return created
-}

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/volplace/volplace/test/e2e"
@@ -26,7 +27,7 @@ func TestAttachLimits(t *testing.T) {
 	})
 	class := driverClass(s, d)
 	for i := range 5 {
-		claim := createClaim(s, fmt.Sprintf("data-%d", i), class.Name, "1Gi")
+		claim := s.CreateClaim(fmt.Sprintf("data-%d", i), class.Name, "1Gi")
 		createPod(s, fmt.Sprintf("app-%d", i), claim.Name)
 	}
 	var st *state
@@ -63,20 +64,20 @@ func TestAttachLimits(t *testing.T) {
 	if !strings.Contains(msg, "exceed max volume count") {
 		t.Errorf("pending %s: FailedScheduling %q does not name the attach limit", pending[0], msg)
 	}
-	for _, e := range eventsOf(s, "FailedAttachVolume") {
-		t.Errorf("FailedAttachVolume: %s", e)
+	failed, err := eventsOf(s, "FailedAttachVolume")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range failed {
+		t.Errorf("FailedAttachVolume: %s: %s", e.InvolvedObject.Name, e.Message)
 	}
 }
 
-// eventsOf returns the messages of the scenario's events of a reason.
-func eventsOf(s *e2e.Scenario, reason string) []string {
+// eventsOf lists the events of a reason in the scenario's namespace.
+func eventsOf(s *e2e.Scenario, reason string) ([]corev1.Event, error) {
 	list, err := fw.Client.CoreV1().Events(s.Namespace).List(s.T.Context(), metav1.ListOptions{FieldSelector: "reason=" + reason})
 	if err != nil {
-		return []string{err.Error()}
+		return nil, err
 	}
-	var out []string
-	for _, e := range list.Items {
-		out = append(out, e.InvolvedObject.Name+": "+e.Message)
-	}
-	return out
+	return list.Items, nil
 }

@@ -186,14 +186,15 @@ func podNamed(st *state, name string) *corev1.Pod {
 	return &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: name}}
 }
 
-// countEvents counts the events of a reason in the scenario's namespace.
+// countEvents counts the events of a reason in the scenario's namespace,
+// with their repetitions.
 func countEvents(s *e2e.Scenario, reason string) int {
-	list, err := fw.Client.CoreV1().Events(s.Namespace).List(s.T.Context(), metav1.ListOptions{FieldSelector: "reason=" + reason})
+	list, err := eventsOf(s, reason)
 	if err != nil {
 		return -1
 	}
 	n := 0
-	for _, e := range list.Items {
+	for _, e := range list {
 		n += int(max(e.Count, 1))
 	}
 	return n
