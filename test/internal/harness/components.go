@@ -22,26 +22,34 @@ func StartKubeScheduler(ctx context.Context, assets, dir, name, kubeconfig, conf
 	if err := os.WriteFile(configPath, []byte(config), 0o600); err != nil {
 		return nil, err
 	}
+	return startComponent(ctx, name, dir, filepath.Join(assets, "kube-scheduler"), kubeconfig, "/readyz",
+		"--config="+configPath,
+		"--v=2",
+		"--leader-elect=false",
+	)
+}
+
+// startComponent runs a Kubernetes component that serves HTTPS on a free
+// loopback port, authenticating and authorizing its callers through
+// kubeconfig, and waits until path (/healthz, /readyz) answers 200.
+func startComponent(ctx context.Context, name, dir, bin, kubeconfig, path string, args ...string) (*Process, error) {
 	port, err := FreePort()
 	if err != nil {
 		return nil, err
 	}
-	p, err := StartProcess(name, dir, filepath.Join(assets, "kube-scheduler"), []string{
-		"--config=" + configPath,
-		"--v=2",
-		"--leader-elect=false",
+	p, err := StartProcess(name, dir, bin, append(args,
 		"--bind-address=127.0.0.1",
-		"--secure-port=" + strconv.Itoa(port),
-		"--authentication-kubeconfig=" + kubeconfig,
-		"--authorization-kubeconfig=" + kubeconfig,
+		"--secure-port="+strconv.Itoa(port),
+		"--authentication-kubeconfig="+kubeconfig,
+		"--authorization-kubeconfig="+kubeconfig,
 		// envtest's kube-apiserver has no front-proxy (requestheader) CA;
 		// looking it up would fill the log with errors.
 		"--authentication-skip-lookup=true",
-	}, nil)
+	), nil)
 	if err != nil {
 		return nil, err
 	}
-	if err := p.WaitHealthy(ctx, fmt.Sprintf("https://127.0.0.1:%d/readyz", port), ComponentStartTimeout); err != nil {
+	if err := p.WaitHealthy(ctx, fmt.Sprintf("https://127.0.0.1:%d%s", port, path), ComponentStartTimeout); err != nil {
 		_ = p.Stop()
 		return nil, err
 	}
@@ -80,32 +88,15 @@ type ControllerManagerConfig struct {
 // StartControllerManager runs kube-controller-manager with
 // ControllerManagerControllers and waits for its /healthz.
 func StartControllerManager(ctx context.Context, c ControllerManagerConfig) (*Process, error) {
-	port, err := FreePort()
-	if err != nil {
-		return nil, err
-	}
-	p, err := StartProcess("kube-controller-manager", c.Dir, filepath.Join(c.Assets, "kube-controller-manager"), []string{
-		"--kubeconfig=" + c.Kubeconfig,
-		"--authentication-kubeconfig=" + c.Kubeconfig,
-		"--authorization-kubeconfig=" + c.Kubeconfig,
-		"--authentication-skip-lookup=true",
-		"--bind-address=127.0.0.1",
-		"--secure-port=" + strconv.Itoa(port),
+	return startComponent(ctx, "kube-controller-manager", c.Dir, filepath.Join(c.Assets, "kube-controller-manager"), c.Kubeconfig, "/healthz",
+		"--kubeconfig="+c.Kubeconfig,
 		"--leader-elect=false",
 		"--use-service-account-credentials=false",
-		"--controllers=" + strings.Join(ControllerManagerControllers, ","),
-		"--service-account-private-key-file=" + c.ServiceAccountKey,
-		"--root-ca-file=" + c.RootCA,
+		"--controllers="+strings.Join(ControllerManagerControllers, ","),
+		"--service-account-private-key-file="+c.ServiceAccountKey,
+		"--root-ca-file="+c.RootCA,
 		// The scenarios wait on the controllers: let them react at once.
 		"--concurrent-statefulset-syncs=5",
 		"--v=2",
-	}, nil)
-	if err != nil {
-		return nil, err
-	}
-	if err := p.WaitHealthy(ctx, fmt.Sprintf("https://127.0.0.1:%d/healthz", port), ComponentStartTimeout); err != nil {
-		_ = p.Stop()
-		return nil, err
-	}
-	return p, nil
+	)
 }

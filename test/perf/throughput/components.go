@@ -21,7 +21,7 @@ type binaries struct {
 
 // extenderProcess is a running extender.
 type extenderProcess struct {
-	*process
+	*harness.Process
 	// URL is the base URL of the verbs.
 	URL string
 	// metricsURL and metric locate its counter of requests by verb.
@@ -53,24 +53,24 @@ func startExtender(ctx context.Context, v Variant, bins binaries, dir, kubeconfi
 		if healthAddr, err = freeAddr(); err != nil {
 			return nil, err
 		}
-		e.process, err = startProcess(dir, "volplace", bins.Volplace, "serve",
-			"--kubeconfig="+kubeconfig,
-			"--extender-bind-address="+addr,
-			"--health-bind-address="+healthAddr,
+		e.Process, err = harness.StartProcess("volplace", dir, bins.Volplace, []string{"serve",
+			"--kubeconfig=" + kubeconfig,
+			"--extender-bind-address=" + addr,
+			"--health-bind-address=" + healthAddr,
 			"--webhook-bind-address=",
 			"--profiling",
-		)
+		}, nil)
 		ready, e.metricsURL, e.metric = "http://"+healthAddr+"/readyz", "http://"+healthAddr+"/metrics", volplaceMetric
 		e.profileURL = "http://" + healthAddr + "/debug/pprof/profile"
 	} else {
-		e.process, err = startProcess(dir, "noop-extender", bins.Self, noopCommand, "--addr="+addr)
+		e.Process, err = harness.StartProcess("noop-extender", dir, bins.Self, []string{noopCommand, "--addr=" + addr}, nil)
 		ready, e.metricsURL, e.metric = e.URL+noopHealthPath, e.URL+noopMetricsPath, noopMetric
 	}
 	if err != nil {
 		return nil, err
 	}
-	if err := waitReady(ctx, e.process, ready); err != nil {
-		e.Stop()
+	if err := waitReady(ctx, e.Process, ready); err != nil {
+		_ = e.Stop()
 		return nil, err
 	}
 	return e, nil
@@ -88,7 +88,7 @@ func freeAddr() (string, error) {
 
 // startScheduler starts kube-scheduler at --v=2 with the variant's
 // configuration, written into dir.
-func startScheduler(bins binaries, dir string, cfg schedulerConfig) (*process, error) {
+func startScheduler(bins binaries, dir string, cfg schedulerConfig) (*harness.Process, error) {
 	data, err := cfg.YAML()
 	if err != nil {
 		return nil, err
@@ -101,21 +101,21 @@ func startScheduler(bins binaries, dir string, cfg schedulerConfig) (*process, e
 	if err != nil {
 		return nil, fmt.Errorf("finding a free port: %w", err)
 	}
-	return startProcess(dir, "kube-scheduler", filepath.Join(bins.Assets, "kube-scheduler"),
-		"--config="+configPath,
+	return harness.StartProcess("kube-scheduler", dir, filepath.Join(bins.Assets, "kube-scheduler"), []string{
+		"--config=" + configPath,
 		"--v=2", // the level of "Successfully bound pod to node"
 		"--bind-address=127.0.0.1",
-		"--secure-port="+strconv.Itoa(port),
-		"--authentication-kubeconfig="+cfg.Kubeconfig,
-		"--authorization-kubeconfig="+cfg.Kubeconfig,
+		"--secure-port=" + strconv.Itoa(port),
+		"--authentication-kubeconfig=" + cfg.Kubeconfig,
+		"--authorization-kubeconfig=" + cfg.Kubeconfig,
 		// envtest's kube-apiserver has no front-proxy CA to look up.
 		"--authentication-skip-lookup=true",
-	)
+	}, nil)
 }
 
 // waitReady polls url until it answers 200, the process ends or
 // startTimeout passes.
-func waitReady(ctx context.Context, p *process, url string) error {
+func waitReady(ctx context.Context, p *harness.Process, url string) error {
 	err := harness.Poll(ctx, startTimeout, func() (bool, error) {
 		select {
 		case <-p.Exited():

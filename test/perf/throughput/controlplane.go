@@ -55,7 +55,7 @@ func startControlPlane(assets, dir string) (*controlPlane, error) {
 	c := &controlPlane{env: &envtest.Environment{
 		BinaryAssetsDirectory:    assets,
 		ControlPlaneStartTimeout: startTimeout,
-		ControlPlaneStopTimeout:  stopTimeout,
+		ControlPlaneStopTimeout:  harness.StopTimeout,
 	}}
 	// No controller-manager creates ServiceAccounts and no node-lifecycle
 	// controller lifts the not-ready taint: both admission plugins would

@@ -89,9 +89,9 @@ func (r *runner) Run(ctx context.Context, v Variant, round int) (res Result, err
 	cfg := schedulerConfig{Variant: v, Kubeconfig: cp.Kubeconfig, QPS: r.opts.SchedulerQPS}
 	var extCPU time.Duration
 	if ext != nil {
-		defer ext.Stop()
+		defer func() { _ = ext.Stop() }()
 		cfg.ExtenderURL = ext.URL
-		if extCPU, err = processCPU(ext.cmd.Process.Pid); err != nil {
+		if extCPU, err = processCPU(ext.Pid()); err != nil {
 			return res, err
 		}
 	}
@@ -100,29 +100,29 @@ func (r *runner) Run(ctx context.Context, v Variant, round int) (res Result, err
 	if err != nil {
 		return res, fmt.Errorf("starting kube-scheduler: %w", err)
 	}
-	defer sched.Stop()
+	defer func() { _ = sched.Stop() }()
 	profiled := make(chan error, 1)
 	if ext != nil && r.opts.ProfileSeconds > 0 {
 		go func() { profiled <- ext.profile(ctx, r.opts.ProfileSeconds, filepath.Join(dir, "volplace-cpu.pprof")) }()
 		defer func() { err = errors.Join(err, <-profiled) }()
 	}
-	reader := newBindingReader(sched.started)
+	reader := newBindingReader(sched.Started)
 	waitCtx, cancel := context.WithTimeoutCause(ctx, r.opts.Timeout, fmt.Errorf("--timeout %s passed", r.opts.Timeout))
 	defer cancel()
-	if err := followBindings(waitCtx, sched.log, reader, w.Pods, sched.Exited()); err != nil {
-		err = fmt.Errorf("waiting for the pods to be bound: %w; last lines of %s:\n%s", err, sched.log, harness.Tail(sched.log, 20, ""))
+	if err := followBindings(waitCtx, sched.Log, reader, w.Pods, sched.Exited()); err != nil {
+		err = fmt.Errorf("waiting for the pods to be bound: %w; last lines of %s:\n%s", err, sched.Log, harness.Tail(sched.Log, 20, ""))
 		if ext != nil {
-			err = fmt.Errorf("%w\nlast lines of %s:\n%s", err, ext.log, harness.Tail(ext.log, 10, ""))
+			err = fmt.Errorf("%w\nlast lines of %s:\n%s", err, ext.Log, harness.Tail(ext.Log, 10, ""))
 		}
 		return res, err
 	}
-	res.measure(reader.Bindings(), sched.started)
+	res.measure(reader.Bindings(), sched.Started)
 	res.Misplaced = w.misplaced(reader.Bindings())
-	if res.SchedulerCPU, err = processCPU(sched.cmd.Process.Pid); err != nil {
+	if res.SchedulerCPU, err = processCPU(sched.Pid()); err != nil {
 		return res, err
 	}
 	if ext != nil {
-		cpu, err := processCPU(ext.cmd.Process.Pid)
+		cpu, err := processCPU(ext.Pid())
 		if err != nil {
 			return res, err
 		}
