@@ -97,21 +97,21 @@ func fits(size int64, r *csi.CapacityRange) bool {
 	return size >= r.GetRequiredBytes() && (r.GetLimitBytes() == 0 || size <= r.GetLimitBytes())
 }
 
-// nodesFor lists the nodes a CreateVolume request allows, preferred first;
+// poolsFor lists the pools a CreateVolume request allows, preferred first;
 // nil when it names no topology.
-func nodesFor(req *csi.TopologyRequirement) []string {
+func (d *Driver) poolsFor(req *csi.TopologyRequirement) []string {
 	var out []string
 	for _, t := range append(slices.Clone(req.GetPreferred()), req.GetRequisite()...) {
-		if n := t.GetSegments()[TopologyKeyNode]; n != "" && !slices.Contains(out, n) {
-			out = append(out, n)
+		if k := d.poolKey(t.GetSegments()); k != "" && !slices.Contains(out, k) {
+			out = append(out, k)
 		}
 	}
 	return out
 }
 
 // CreateVolume implements csi.ControllerServer: it makes a directory in the
-// pool of the first allowed node with room. With no topology in the
-// request, that is this instance's node.
+// first allowed pool with room. With no topology in the request, that is
+// this instance's node's pool.
 func (d *Driver) CreateVolume(_ context.Context, req *csi.CreateVolumeRequest) (*csi.CreateVolumeResponse, error) {
 	if req.GetName() == "" {
 		return nil, status.Error(codes.InvalidArgument, "volume name missing")
@@ -126,12 +126,12 @@ func (d *Driver) CreateVolume(_ context.Context, req *csi.CreateVolumeRequest) (
 	if err != nil {
 		return nil, err
 	}
-	candidates := nodesFor(req.GetAccessibilityRequirements())
+	candidates := d.poolsFor(req.GetAccessibilityRequirements())
 	if candidates == nil {
 		if d.opts.Node == "" {
 			return nil, status.Error(codes.InvalidArgument, "no accessibility requirements, and this instance serves no node")
 		}
-		candidates = []string{d.opts.Node}
+		candidates = []string{d.poolKey(d.segment(d.opts.Node, d.opts.Zone).GetSegments())}
 	}
 	var vol volumeRecord
 	err = d.store.locked(func() error {
@@ -150,23 +150,19 @@ func (d *Driver) CreateVolume(_ context.Context, req *csi.CreateVolumeRequest) (
 			return nil
 		}
 		var full []string
-		for _, name := range candidates {
-			n, ok, err := d.store.node(name)
+		for _, key := range candidates {
+			p, used, ok, err := d.pool(key)
 			if err != nil {
 				return status.Error(codes.Internal, err.Error())
 			}
 			if !ok {
 				continue
 			}
-			used, err := d.store.used(name)
-			if err != nil {
-				return status.Error(codes.Internal, err.Error())
-			}
-			if used+size > n.Capacity {
-				full = append(full, fmt.Sprintf("%s (%d of %d bytes free)", name, n.Capacity-used, n.Capacity))
+			if used+size > p.capacity {
+				full = append(full, fmt.Sprintf("%s (%d of %d bytes free)", key, p.capacity-used, p.capacity))
 				continue
 			}
-			vol = volumeRecord{ID: name + "." + randomHex(), Name: req.GetName(), Node: name, Zone: n.Zone, Size: size}
+			vol = volumeRecord{ID: key + "." + randomHex(), Name: req.GetName(), Node: p.node, Zone: p.zone, Size: size}
 			if err := os.MkdirAll(d.store.dataDir(vol.ID), 0o750); err != nil {
 				return status.Error(codes.Internal, err.Error())
 			}
@@ -178,7 +174,7 @@ func (d *Driver) CreateVolume(_ context.Context, req *csi.CreateVolumeRequest) (
 		if len(full) > 0 {
 			return status.Errorf(codes.ResourceExhausted, "no room for %d bytes on %v", size, full)
 		}
-		return status.Errorf(codes.ResourceExhausted, "no pool on the allowed nodes %v", candidates)
+		return status.Errorf(codes.ResourceExhausted, "none of the allowed pools %v exists", candidates)
 	})
 	if err != nil {
 		return nil, err
@@ -186,7 +182,7 @@ func (d *Driver) CreateVolume(_ context.Context, req *csi.CreateVolumeRequest) (
 	return &csi.CreateVolumeResponse{Volume: &csi.Volume{
 		VolumeId:           vol.ID,
 		CapacityBytes:      vol.Size,
-		AccessibleTopology: []*csi.Topology{topology(vol.Node, vol.Zone)},
+		AccessibleTopology: []*csi.Topology{d.segment(vol.Node, vol.Zone)},
 	}}, nil
 }
 
@@ -248,8 +244,8 @@ func (d *Driver) ControllerPublishVolume(_ context.Context, req *csi.ControllerP
 		if slices.Contains(v.Published, n.Name) {
 			return nil
 		}
-		if v.Node != n.Name {
-			return status.Errorf(codes.FailedPrecondition, "volume %s is on node %s, not reachable from %s", v.ID, v.Node, n.Name)
+		if !d.reachable(v, n) {
+			return status.Errorf(codes.FailedPrecondition, "volume %s in pool %s is not reachable from node %s", v.ID, d.volumePool(v), n.Name)
 		}
 		if len(v.Published) > 0 {
 			return status.Errorf(codes.FailedPrecondition, "volume %s is published to %v", v.ID, v.Published)
@@ -333,29 +329,28 @@ func (d *Driver) ValidateVolumeCapabilities(_ context.Context, req *csi.Validate
 }
 
 // GetCapacity implements csi.ControllerServer: the free space of the pool
-// of the node the topology names (this instance's node without one); 0 for
-// a node with no pool.
+// the topology reaches (this instance's node's without one); 0 where there
+// is no pool.
 func (d *Driver) GetCapacity(_ context.Context, req *csi.GetCapacityRequest) (*csi.GetCapacityResponse, error) {
 	// CSI: no capacity for capabilities the plugin cannot provide.
 	if caps := req.GetVolumeCapabilities(); len(caps) > 0 && !providable(caps) {
 		return &csi.GetCapacityResponse{}, nil
 	}
-	node := d.opts.Node
+	segments := d.segment(d.opts.Node, d.opts.Zone).GetSegments()
 	if t := req.GetAccessibleTopology(); t != nil {
-		node = t.GetSegments()[TopologyKeyNode]
+		segments = t.GetSegments()
 	}
 	var free int64
 	err := d.store.locked(func() error {
-		n, ok, err := d.store.node(node)
+		p, used, ok, err := d.pool(d.poolKey(segments))
 		if err != nil || !ok {
 			return err
 		}
-		if z := req.GetAccessibleTopology().GetSegments()[TopologyKeyZone]; z != "" && z != n.Zone {
+		if z := segments[TopologyKeyZone]; z != "" && z != p.zone {
 			return nil
 		}
-		used, err := d.store.used(node)
-		free = max(n.Capacity-used, 0)
-		return err
+		free = max(p.capacity-used, 0)
+		return nil
 	})
 	if err != nil {
 		return nil, status.Error(codes.Internal, err.Error())

@@ -39,6 +39,12 @@ type Options struct {
 	// Attach makes the driver need ControllerPublishVolume before a node
 	// may stage a volume (the CSIDriver's attachRequired).
 	Attach bool
+	// Zonal makes the pools zones' instead of nodes': a volume is reachable
+	// from every node of its zone (one at a time, as a network disk), and
+	// the segments the driver reports hold the zone alone. Capacity is then
+	// the zone's pool size, the same on every node of the zone. Every
+	// instance of a driver must agree.
+	Zonal bool
 	// Mount makes NodePublishVolume bind-mount the volume on the target
 	// path (needs root); without it the target path is a plain directory.
 	Mount bool
@@ -130,9 +136,4 @@ func (d *Driver) Stop() {
 	}
 	srv.GracefulStop()
 	<-done
-}
-
-// topology is the accessible topology of the node's pool.
-func topology(node, zone string) *csi.Topology {
-	return &csi.Topology{Segments: map[string]string{TopologyKeyZone: zone, TopologyKeyNode: node}}
 }

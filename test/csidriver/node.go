@@ -20,7 +20,7 @@ func (d *Driver) NodeGetInfo(context.Context, *csi.NodeGetInfoRequest) (*csi.Nod
 	return &csi.NodeGetInfoResponse{
 		NodeId:             d.opts.Node,
 		MaxVolumesPerNode:  d.opts.MaxVolumes,
-		AccessibleTopology: topology(d.opts.Node, d.opts.Zone),
+		AccessibleTopology: d.segment(d.opts.Node, d.opts.Zone),
 	}, nil
 }
 
@@ -31,15 +31,15 @@ func (d *Driver) NodeGetCapabilities(context.Context, *csi.NodeGetCapabilitiesRe
 	}}}, nil
 }
 
-// localVolume returns a volume that this node may use: it exists, lives in
-// this node's pool and, if the driver attaches, is published here.
+// localVolume returns a volume that this node may use: it exists, this node
+// reaches its pool and, if the driver attaches, it is published here.
 func (d *Driver) localVolume(id string) (volumeRecord, error) {
 	v, err := d.existingVolume(id)
 	if err != nil {
 		return v, err
 	}
-	if v.Node != d.opts.Node {
-		return v, status.Errorf(codes.FailedPrecondition, "volume %s is on node %s, not %s", id, v.Node, d.opts.Node)
+	if !d.reachable(v, nodeRecord{Name: d.opts.Node, Zone: d.opts.Zone}) {
+		return v, status.Errorf(codes.FailedPrecondition, "volume %s in pool %s is not reachable from node %s", id, d.volumePool(v), d.opts.Node)
 	}
 	if d.opts.Attach && !slices.Contains(v.Published, d.opts.Node) {
 		return v, status.Errorf(codes.FailedPrecondition, "volume %s is not attached to node %s", id, d.opts.Node)

@@ -15,13 +15,14 @@ import (
 const envSanityVariant = "VOLPLACE_CSI_SANITY_VARIANT"
 
 // TestSanity runs csi-sanity, SIG Storage's CSI conformance suite, against
-// one node's instance, with and without attach, each in a child process.
+// one node's instance: node-local with and without attach, and zonal with
+// attach, each in a child process.
 func TestSanity(t *testing.T) {
 	if v := os.Getenv(envSanityVariant); v != "" {
-		runSanity(t, v == "attach")
+		runSanity(t, v != "no-attach", v == "zonal")
 		return
 	}
-	for _, variant := range []string{"attach", "no-attach"} {
+	for _, variant := range []string{"attach", "no-attach", "zonal"} {
 		t.Run(variant, func(t *testing.T) {
 			cmd := exec.Command(os.Args[0], "-test.run=^TestSanity$", "-test.v")
 			cmd.Env = append(os.Environ(), envSanityVariant+"="+variant)
@@ -38,11 +39,11 @@ func TestSanity(t *testing.T) {
 	}
 }
 
-func runSanity(t *testing.T, attach bool) {
+func runSanity(t *testing.T, attach, zonal bool) {
 	dir := shortTempDir(t)
 	d, err := New(Options{
 		Name: "sanity.csi.volplace.test", Root: filepath.Join(dir, "root"),
-		Node: "node-1", Zone: "zone-a", Capacity: 100 << 30, MaxVolumes: 16, Attach: attach,
+		Node: "node-1", Zone: "zone-a", Capacity: 100 << 30, MaxVolumes: 16, Attach: attach, Zonal: zonal,
 	})
 	if err != nil {
 		t.Fatal(err)

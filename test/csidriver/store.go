@@ -122,19 +122,27 @@ func (s *store) volumes() ([]volumeRecord, error) {
 	return out, nil
 }
 
-// used is the space a node's volumes take.
-func (s *store) used(node string) (int64, error) {
-	vols, err := s.volumes()
+// nodes lists every node's record.
+func (s *store) nodes() ([]nodeRecord, error) {
+	entries, err := os.ReadDir(filepath.Join(s.root, "nodes"))
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	var sum int64
-	for _, v := range vols {
-		if v.Node == node {
-			sum += v.Size
+	var out []nodeRecord
+	for _, e := range entries {
+		name, ok := strings.CutSuffix(e.Name(), ".json")
+		if !ok {
+			continue
+		}
+		n, found, err := s.node(name)
+		if err != nil {
+			return nil, err
+		}
+		if found {
+			out = append(out, n)
 		}
 	}
-	return sum, nil
+	return out, nil
 }
 
 // publishedTo counts the volumes published to a node.

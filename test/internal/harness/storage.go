@@ -100,15 +100,19 @@ type DriverSpec struct {
 	// Attach makes the driver need attach (CSIDriver attachRequired, an
 	// external-attacher).
 	Attach bool
+	// Zonal makes the driver's volumes zonal (csidriver.Options.Zonal),
+	// provisioned by one central external-provisioner instead of one per
+	// node.
+	Zonal bool
 	// Nodes holds the nodes the driver is installed on; on any other node
 	// it is not registered.
 	Nodes map[string]DriverNode
 }
 
 // Driver is a running CSI driver: an instance of test/csidriver per node,
-// registered the way kubelet registers a node plugin, an external-provisioner
-// per node (--node-deployment, with capacity), and, if it attaches, a
-// controller instance with an external-attacher.
+// registered the way kubelet registers a node plugin, and external-
+// provisioners publishing capacity (one per node in node deployment, or one
+// central for a zonal driver); if it attaches, an external-attacher.
 type Driver struct {
 	Spec DriverSpec
 	// Root is where its volumes live.
@@ -157,35 +161,34 @@ func StartDriver(ctx context.Context, env StorageEnv, spec DriverSpec) (d *Drive
 		sock := filepath.Join(sockets, fmt.Sprintf("n%d.sock", i))
 		if err := d.serve(csidriver.Options{
 			Name: spec.Name, Root: d.Root, Node: node, Zone: dn.Zone,
-			Capacity: dn.Capacity, MaxVolumes: dn.MaxVolumes, Attach: spec.Attach,
+			Capacity: dn.Capacity, MaxVolumes: dn.MaxVolumes, Attach: spec.Attach, Zonal: spec.Zonal,
 		}, sock); err != nil {
 			return d, err
 		}
 		if err := RegisterNodePlugin(ctx, env.Client, node, spec.Name, sock); err != nil {
 			return d, err
 		}
-		p, err := StartProcess(fmt.Sprintf("csi-provisioner-%s-%s", spec.Name, node), env.Dir,
-			filepath.Join(env.Assets, "csi-provisioner"), []string{
-				"--csi-address=" + sock,
-				"--kubeconfig=" + env.Kubeconfig,
-				"--node-deployment",
-				"--node-deployment-immediate-binding=false",
-				"--enable-capacity",
-				"--capacity-ownerref-level=-1",
-				"--extra-create-metadata",
-				"--timeout=30s",
-				"--v=3",
-			}, []string{"NODE_NAME=" + node, "NAMESPACE=" + CapacityNamespace})
-		if err != nil {
+		if !spec.Zonal {
+			if err := d.startProvisioner(env, "csi-provisioner-"+spec.Name+"-"+node, sock, node); err != nil {
+				return d, err
+			}
+		}
+	}
+	if !spec.Attach && !spec.Zonal {
+		return d, nil
+	}
+	// The controller instance, which reaches every pool, serves the
+	// attacher and, for a zonal driver, the central provisioner.
+	sock := filepath.Join(sockets, "controller.sock")
+	if err := d.serve(csidriver.Options{Name: spec.Name, Root: d.Root, Attach: spec.Attach, Zonal: spec.Zonal}, sock); err != nil {
+		return d, err
+	}
+	if spec.Zonal {
+		if err := d.startProvisioner(env, "csi-provisioner-"+spec.Name, sock, ""); err != nil {
 			return d, err
 		}
-		d.add(p)
 	}
 	if spec.Attach {
-		sock := filepath.Join(sockets, "controller.sock")
-		if err := d.serve(csidriver.Options{Name: spec.Name, Root: d.Root, Attach: true}, sock); err != nil {
-			return d, err
-		}
 		p, err := StartProcess("csi-attacher-"+spec.Name, env.Dir, filepath.Join(env.Assets, "csi-attacher"), []string{
 			"--csi-address=" + sock,
 			"--kubeconfig=" + env.Kubeconfig,
@@ -198,6 +201,32 @@ func StartDriver(ctx context.Context, env StorageEnv, spec DriverSpec) (d *Drive
 		d.add(p)
 	}
 	return d, nil
+}
+
+// startProvisioner starts an external-provisioner publishing capacity: on
+// node, in node deployment, for a node-local driver; central (node "") for
+// a zonal one, the segments then coming from CSINodes and Node labels.
+func (d *Driver) startProvisioner(env StorageEnv, name, sock, node string) error {
+	args := []string{
+		"--csi-address=" + sock,
+		"--kubeconfig=" + env.Kubeconfig,
+		"--enable-capacity",
+		"--capacity-ownerref-level=-1",
+		"--extra-create-metadata",
+		"--timeout=30s",
+		"--v=3",
+	}
+	envVars := []string{"NAMESPACE=" + CapacityNamespace}
+	if node != "" {
+		args = append(args, "--node-deployment", "--node-deployment-immediate-binding=false")
+		envVars = append(envVars, "NODE_NAME="+node)
+	}
+	p, err := StartProcess(name, env.Dir, filepath.Join(env.Assets, "csi-provisioner"), args, envVars)
+	if err != nil {
+		return err
+	}
+	d.add(p)
+	return nil
 }
 
 func (d *Driver) serve(opts csidriver.Options, sock string) error {
