@@ -141,7 +141,14 @@ func (e *Evaluator) checkProvisioning(d *delayedClaim, n *nodeState) {
 		return
 	case !matchTopology(class.AllowedTopologies, n.node):
 		n.fail(CodeBindConflict, ErrReasonBindConflict, d.name, true, func() string {
-			return fmt.Sprintf("claim %s: the node is outside the allowedTopologies of class %s", d.name, class.Name)
+			detail := fmt.Sprintf("claim %s: the node is outside the allowedTopologies of class %s", d.name, class.Name)
+			// kubelet labels a node with a driver's topology only when the
+			// driver registers: without it, the node lacks the labels a
+			// class's allowedTopologies on the driver's keys asks for.
+			if _, ok := n.node.driver(class.Provisioner); !ok {
+				detail += fmt.Sprintf("; driver %s is not registered on the node (not in its CSINode)", class.Provisioner)
+			}
+			return detail
 		})
 		return
 	}

@@ -3,6 +3,7 @@ package topology_test
 import (
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/volplace/volplace/topology"
@@ -211,4 +212,34 @@ func TestCapacity(t *testing.T) {
 		},
 	}
 	runEvalCases(t, tests)
+}
+
+// A node outside a class's allowedTopologies because its driver never
+// registered (so kubelet never labeled it) is told apart in the detail.
+func TestAllowedTopologiesDetail(t *testing.T) {
+	pod := st.MakePod("p").PVC("data").Obj()
+	class := st.MakeStorageClass("wffc", driver).AllowedTopology(zoneKey, "a").Obj()
+	objs := objects(
+		st.MakeNode("registered").Zone("b").Obj(), st.MakeCSINode("registered").Driver(driver, zoneKey).Obj(),
+		st.MakeNode("bare").Obj(),
+		class, st.MakePVC("data").Class("wffc").Obj(),
+	)
+	snap, err := topology.NewStaticSnapshot(objs...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := topology.NewEvaluator(snap, topology.DefaultOptions()).WithDetails()
+	state := ev.Prepare(pod)
+	got := map[string][]string{}
+	for _, name := range []string{"registered", "bare"} {
+		node, _ := snap.Node(name)
+		got[name] = ev.Evaluate(state, node).Reasons.Primary().Detail
+	}
+	want := map[string][]string{
+		"registered": {"claim data: the node is outside the allowedTopologies of class wffc"},
+		"bare":       {"claim data: the node is outside the allowedTopologies of class wffc; driver " + driver + " is not registered on the node (not in its CSINode)"},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("details (-want +got):\n%s", diff)
+	}
 }
