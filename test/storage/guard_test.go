@@ -26,9 +26,9 @@ func TestDeletionGuard(t *testing.T) {
 	s := e2e.NewScenario(t, "guard", e2e.ProfileDefault, func(_ *e2e.Scenario, ns *corev1.Namespace) {
 		ns.Labels = map[string]string{e2e.WebhookLabel: e2e.WebhooksOn}
 	})
-	d := startDriver(s, false, map[string]harness.DriverNode{
+	d := startDriver(s, harness.DriverSpec{Nodes: map[string]harness.DriverNode{
 		"zone-b-1": {Zone: "zone-b", Capacity: 10 * gi},
-	})
+	}})
 	class := driverClass(s, d)
 	claim := s.CreateClaim("data", class.Name, "1Gi")
 	pod := createPod(s, "app", claim.Name)

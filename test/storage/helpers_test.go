@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -14,6 +15,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	corev1helpers "k8s.io/component-helpers/scheduling/corev1"
 	"k8s.io/utils/ptr"
 
 	"github.com/volplace/volplace/test/csidriver"
@@ -33,11 +35,12 @@ const (
 
 const gi = int64(1) << 30
 
-// startDriver starts the scenario's CSI driver on the given nodes and stops
-// it when the test ends.
-func startDriver(s *e2e.Scenario, attach bool, nodes map[string]harness.DriverNode) *harness.Driver {
+// startDriver starts the scenario's CSI driver (spec, named after the
+// scenario) and stops it when the test ends.
+func startDriver(s *e2e.Scenario, spec harness.DriverSpec) *harness.Driver {
 	s.T.Helper()
-	d, err := harness.StartDriver(s.T.Context(), fw.StorageEnv(), harness.DriverSpec{Name: s.Driver, Attach: attach, Nodes: nodes})
+	spec.Name = s.Driver
+	d, err := harness.StartDriver(s.T.Context(), fw.StorageEnv(), spec)
 	if err != nil {
 		s.T.Fatalf("starting CSI driver %s: %v", s.Driver, err)
 	}
@@ -64,16 +67,23 @@ func driverClass(s *e2e.Scenario, d *harness.Driver, zones ...string) *storagev1
 			w.AllowedTopology(csidriver.TopologyKeyZone, zones...)
 		}
 	})
-	// In node deployment each provisioner publishes its node's segment,
-	// also outside the class's allowed topology.
+	// A node-local driver's segments are its nodes, a zonal one's its
+	// zones. In node deployment each provisioner publishes its node's
+	// segment, also outside the class's allowed topology.
 	var want []string
-	for node := range d.Spec.Nodes {
-		want = append(want, node)
+	for node, dn := range d.Spec.Nodes {
+		key := node
+		if d.Spec.Zonal {
+			key = dn.Zone
+		}
+		if !slices.Contains(want, key) {
+			want = append(want, key)
+		}
 	}
 	poll(s.T, placeTimeout, fmt.Sprintf("CSIStorageCapacities of class %s for %v", class.Name, want), func() (bool, error) {
 		got, err := capacities(s.T.Context(), class.Name)
-		for _, node := range want {
-			if got[node] == nil {
+		for _, key := range want {
+			if got[key] == nil {
 				return false, err
 			}
 		}
@@ -82,7 +92,8 @@ func driverClass(s *e2e.Scenario, d *harness.Driver, zones ...string) *storagev1
 	return class
 }
 
-// capacities lists the CSIStorageCapacities of a class, by node.
+// capacities lists the CSIStorageCapacities of a class, by the node their
+// segment names, or its zone for a zonal driver.
 func capacities(ctx context.Context, class string) (map[string]*storagev1.CSIStorageCapacity, error) {
 	list, err := fw.Client.StorageV1().CSIStorageCapacities(harness.CapacityNamespace).List(ctx, metav1.ListOptions{})
 	if err != nil {
@@ -94,7 +105,11 @@ func capacities(ctx context.Context, class string) (map[string]*storagev1.CSISto
 		if c.StorageClassName != class || c.NodeTopology == nil {
 			continue
 		}
-		out[c.NodeTopology.MatchLabels[csidriver.TopologyKeyNode]] = c
+		key := c.NodeTopology.MatchLabels[csidriver.TopologyKeyNode]
+		if key == "" {
+			key = c.NodeTopology.MatchLabels[csidriver.TopologyKeyZone]
+		}
+		out[key] = c
 	}
 	return out, nil
 }
@@ -139,6 +154,7 @@ func statefulSet(s *e2e.Scenario, name, class, size string, replicas int32) *app
 
 // state is what the stack made of a scenario's namespace.
 type state struct {
+	nodes   map[string]*corev1.Node
 	pods    []corev1.Pod
 	claims  map[string]*corev1.PersistentVolumeClaim
 	pvs     map[string]*corev1.PersistentVolume // of the scenario's driver, by name
@@ -146,7 +162,14 @@ type state struct {
 }
 
 func readState(ctx context.Context, s *e2e.Scenario) (*state, error) {
-	st := &state{claims: map[string]*corev1.PersistentVolumeClaim{}, pvs: map[string]*corev1.PersistentVolume{}, attachd: map[string]*storagev1.VolumeAttachment{}}
+	st := &state{nodes: map[string]*corev1.Node{}, claims: map[string]*corev1.PersistentVolumeClaim{}, pvs: map[string]*corev1.PersistentVolume{}, attachd: map[string]*storagev1.VolumeAttachment{}}
+	nodes, err := fw.Client.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return nil, err
+	}
+	for i := range nodes.Items {
+		st.nodes[nodes.Items[i].Name] = &nodes.Items[i]
+	}
 	pods, err := fw.Client.CoreV1().Pods(s.Namespace).List(ctx, metav1.ListOptions{})
 	if err != nil {
 		return nil, err
@@ -238,9 +261,21 @@ func checkConsistent(t *testing.T, st *state) {
 			t.Errorf("PV %s is bound to no claim of the scenario (claimRef %v)", name, ref)
 			continue
 		}
-		node := pvNode(pv)
-		if pod := podOf[ref.Name]; pod != nil && pod.Spec.NodeName != "" && pod.Spec.NodeName != node {
-			t.Errorf("PV %s of claim %s is on node %s, its pod %s on %s", name, ref.Name, node, pod.Name, pod.Spec.NodeName)
+		pod := podOf[ref.Name]
+		if pod == nil || pod.Spec.NodeName == "" {
+			continue
+		}
+		node := st.nodes[pod.Spec.NodeName]
+		if node == nil {
+			t.Errorf("PV %s of claim %s: its pod %s is on node %s, which does not exist", name, ref.Name, pod.Name, pod.Spec.NodeName)
+			continue
+		}
+		if pv.Spec.NodeAffinity == nil || pv.Spec.NodeAffinity.Required == nil {
+			t.Errorf("PV %s of claim %s has no node affinity", name, ref.Name)
+			continue
+		}
+		if ok, err := corev1helpers.MatchNodeSelectorTerms(node, pv.Spec.NodeAffinity.Required); err != nil || !ok {
+			t.Errorf("PV %s of claim %s: its node affinity %v does not admit node %s of its pod %s (%v)", name, ref.Name, pv.Spec.NodeAffinity.Required, node.Name, pod.Name, err)
 		}
 	}
 	for pvName, va := range st.attachd {
@@ -254,21 +289,6 @@ func checkConsistent(t *testing.T, st *state) {
 			t.Errorf("VolumeAttachment %s attaches %s to %s, where no pod uses it", va.Name, pvName, va.Spec.NodeName)
 		}
 	}
-}
-
-// pvNode is the node a PV's node affinity names (the driver's node key).
-func pvNode(pv *corev1.PersistentVolume) string {
-	if pv.Spec.NodeAffinity == nil || pv.Spec.NodeAffinity.Required == nil {
-		return ""
-	}
-	for _, term := range pv.Spec.NodeAffinity.Required.NodeSelectorTerms {
-		for _, r := range term.MatchExpressions {
-			if r.Key == csidriver.TopologyKeyNode && len(r.Values) == 1 {
-				return r.Values[0]
-			}
-		}
-	}
-	return ""
 }
 
 // poll waits for cond, failing the test with what it waited for.

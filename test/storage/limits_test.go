@@ -21,10 +21,10 @@ import (
 func TestAttachLimits(t *testing.T) {
 	s := e2e.NewScenario(t, "limits", e2e.ProfileDefault)
 	ctx := t.Context()
-	d := startDriver(s, true, map[string]harness.DriverNode{
+	d := startDriver(s, harness.DriverSpec{Attach: true, Nodes: map[string]harness.DriverNode{
 		"zone-a-1": {Zone: "zone-a", Capacity: 100 * gi, MaxVolumes: 2},
 		"zone-a-2": {Zone: "zone-a", Capacity: 100 * gi, MaxVolumes: 2},
-	})
+	}})
 	class := driverClass(s, d)
 	for i := range 5 {
 		claim := s.CreateClaim(fmt.Sprintf("data-%d", i), class.Name, "1Gi")

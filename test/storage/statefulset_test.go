@@ -76,7 +76,7 @@ func runStatefulSet(s *e2e.Scenario) stsOutcome {
 	t := s.T
 	ctx := t.Context()
 	o := stsOutcome{profile: s.Profile}
-	d := startDriver(s, true, statefulSetNodes)
+	d := startDriver(s, harness.DriverSpec{Attach: true, Nodes: statefulSetNodes})
 	class := driverClass(s, d, "zone-a", "zone-b")
 
 	// 1. Three replicas: each placed, provisioned, bound and attached.
@@ -153,6 +153,9 @@ func runStatefulSet(s *e2e.Scenario) stsOutcome {
 		}
 	}
 	o.failedProvisions = countEvents(s, "ProvisioningFailed")
+	if s.Profile == e2e.ProfileDefault {
+		checkFixture(s, class.Name)
+	}
 
 	// 3. Scale to zero and delete the claims: the provisioners delete the
 	// volumes and the attacher detaches them.

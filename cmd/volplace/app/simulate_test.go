@@ -29,6 +29,7 @@ func TestSimulateExamples(t *testing.T) {
 		{name: "local-json", example: "local", output: "json"},
 		{name: "capacity-table", example: "capacity", output: "table"},
 		{name: "capacity-json", example: "capacity", output: "json"},
+		{name: "storage-stack-table", example: "storage-stack", output: "table"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
