@@ -6,7 +6,8 @@
 #   export KUBEBUILDER_ASSETS="$(hack/control-plane.sh)"
 #
 # With --storage it also builds the storage stack of test/storage into the
-# same directory: kube-controller-manager (same builder module), and the CSI
+# same directory: kube-controller-manager and kubelet (same builder module),
+# and the CSI
 # sidecars csi-provisioner (external-provisioner ${PROVISIONER_VERSION}) and
 # csi-attacher (external-attacher ${ATTACHER_VERSION}), each pinned by its
 # nested builder module hack/tools/csi-provisioner and hack/tools/csi-attacher
@@ -50,7 +51,7 @@ die() { log "error: $*"; exit 1; }
 
 WANT=(kube-apiserver etcd kube-scheduler)
 case "${1:-}" in
-  --storage) WANT+=(kube-controller-manager csi-provisioner csi-attacher) ;;
+  --storage) WANT+=(kube-controller-manager kubelet csi-provisioner csi-attacher) ;;
   "") ;;
   *) die "usage: $0 [--storage]" ;;
 esac
@@ -96,7 +97,7 @@ if [[ -n "$(missing "${WANT[@]}")" ]] && command -v flock >/dev/null 2>&1; then
 fi
 
 k8s_bins=(kube-apiserver kube-scheduler)
-[[ " ${WANT[*]} " == *" kube-controller-manager "* ]] && k8s_bins+=(kube-controller-manager)
+[[ " ${WANT[*]} " == *" kube-controller-manager "* ]] && k8s_bins+=(kube-controller-manager kubelet)
 mapfile -t need_k8s < <(missing "${k8s_bins[@]}")
 mapfile -t need_etcd < <(missing etcd)
 need_csi=()

@@ -8,7 +8,11 @@
 // CSIStorageCapacities, CSINodes and VolumeAttachments volplace reads are
 // made by Kubernetes from the driver's answers.
 //
-// No kubelet runs: pods are placed, their claims provisioned, bound and
+// TestKubelets runs real kubelets, each with a containerd of its own
+// (harness.StartKubeletNode), where the driver registers through kubelet's
+// plugin registration and pods run with their volumes mounted; it needs
+// root and hack/storage-deps.sh, and skips without them. Elsewhere the nodes
+// are API objects: pods are placed, their claims provisioned, bound and
 // attached, but no container starts, so a pod counts as placed once its
 // claims are Bound and, for a driver that attaches, its volumes attached.
 //

@@ -24,9 +24,13 @@ var suiteNodes = []harness.NodeSpec{
 
 var fw *e2e.Framework
 
+// assets is the directory of the control plane's and storage stack's
+// binaries.
+var assets string
+
 func TestMain(m *testing.M) {
 	flag.Parse()
-	assets := harness.Assets("storage", "./test/storage/")
+	assets = harness.Assets("storage", "./test/storage/")
 	if f := flag.Lookup("test.list"); f != nil && f.Value.String() != "" {
 		os.Exit(m.Run())
 	}

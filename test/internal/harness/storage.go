@@ -107,6 +107,12 @@ type DriverSpec struct {
 	// Nodes holds the nodes the driver is installed on; on any other node
 	// it is not registered.
 	Nodes map[string]DriverNode
+	// Kubelets maps the nodes of Nodes that run a kubelet to it: there the
+	// driver registers through kubelet's plugin registration (kubelet then
+	// writes the CSINode and the Node's labels) and bind-mounts volumes
+	// where kubelet asks; on the other nodes RegisterNodePlugin stands in
+	// for kubelet.
+	Kubelets map[string]*KubeletNode
 }
 
 // Driver is a running CSI driver: an instance of test/csidriver per node,
@@ -120,9 +126,10 @@ type Driver struct {
 
 	sockets string
 
-	mu        sync.Mutex
-	instances []*csidriver.Driver
-	processes []*Process
+	mu         sync.Mutex
+	instances  []*csidriver.Driver
+	processes  []*Process
+	registered []func() // stop the registration servers
 }
 
 // StartDriver starts a driver and waits until each of its nodes is
@@ -159,13 +166,25 @@ func StartDriver(ctx context.Context, env StorageEnv, spec DriverSpec) (d *Drive
 	for i, node := range nodes {
 		dn := spec.Nodes[node]
 		sock := filepath.Join(sockets, fmt.Sprintf("n%d.sock", i))
+		kubelet := spec.Kubelets[node]
 		if err := d.serve(csidriver.Options{
 			Name: spec.Name, Root: d.Root, Node: node, Zone: dn.Zone,
 			Capacity: dn.Capacity, MaxVolumes: dn.MaxVolumes, Attach: spec.Attach, Zonal: spec.Zonal,
+			Mount: kubelet != nil,
 		}, sock); err != nil {
 			return d, err
 		}
-		if err := RegisterNodePlugin(ctx, env.Client, node, spec.Name, sock); err != nil {
+		if kubelet != nil {
+			regCtx, cancel := context.WithTimeout(ctx, ComponentStartTimeout)
+			stop, err := serveRegistration(regCtx, kubelet.PluginsRegistry(), spec.Name, sock)
+			cancel()
+			if err != nil {
+				return d, fmt.Errorf("%w\n--- kubelet %s log tail:\n%s", err, node, kubelet.Kubelet().Tail(15, "csi"))
+			}
+			d.mu.Lock()
+			d.registered = append(d.registered, stop)
+			d.mu.Unlock()
+		} else if err := RegisterNodePlugin(ctx, env.Client, node, spec.Name, sock); err != nil {
 			return d, err
 		}
 		if !spec.Zonal {
@@ -260,9 +279,12 @@ func (d *Driver) Processes() []*Process {
 // sockets.
 func (d *Driver) Stop() error {
 	d.mu.Lock()
-	procs, insts := d.processes, d.instances
-	d.processes, d.instances = nil, nil
+	procs, insts, registered := d.processes, d.instances, d.registered
+	d.processes, d.instances, d.registered = nil, nil, nil
 	d.mu.Unlock()
+	for _, stop := range registered {
+		stop()
+	}
 	var errs []error
 	for _, p := range procs {
 		errs = append(errs, p.Stop())
