@@ -19,7 +19,6 @@ import (
 	"time"
 
 	"github.com/go-logr/logr"
-	"github.com/spf13/pflag"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -28,10 +27,7 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/klog/v2"
 	"k8s.io/klog/v2/textlogger"
-	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
-	"github.com/volplace/volplace/cmd/volplace/app"
-	"github.com/volplace/volplace/cmd/volplace/app/options"
 	"github.com/volplace/volplace/test/internal/harness"
 )
 
@@ -73,7 +69,7 @@ type cluster struct {
 	assets    string
 	kubectl   string
 
-	env *envtest.Environment
+	cp *harness.ControlPlane
 	// admin reaches the API server as a member of system:masters; client
 	// is a clientset over it and kubeconfig a kubeconfig file for it.
 	admin      *rest.Config
@@ -136,40 +132,24 @@ func startCluster(assets string) (c *cluster, err error) {
 	c.logger = textlogger.NewLogger(textlogger.NewConfig(textlogger.Verbosity(5), textlogger.Output(c.volplaceLogOut)))
 	klog.SetLogger(c.logger)
 
-	c.env = &envtest.Environment{
-		BinaryAssetsDirectory:    assets,
-		ControlPlaneStartTimeout: startTimeout,
-		ControlPlaneStopTimeout:  stopTimeout,
-		CRDInstallOptions: envtest.CRDInstallOptions{
-			Paths:              []string{filepath.Join("testdata", "crds")},
-			ErrorIfPathMissing: true,
-		},
-	}
-	// No controller-manager creates ServiceAccount tokens and no
-	// node-lifecycle controller lifts the not-ready taint: both admission
-	// plugins would keep pods from being created or scheduled.
-	c.env.ControlPlane.GetAPIServer().Configure().
-		Set("disable-admission-plugins", "ServiceAccount,TaintNodesByCondition")
-	if _, err := c.env.Start(); err != nil {
-		return c, fmt.Errorf("starting etcd and kube-apiserver: %w", err)
-	}
-	user, err := c.env.AddUser(envtest.User{Name: "volplace-deploy-admin", Groups: []string{"system:masters"}}, nil)
+	c.cp, err = harness.StartControlPlane(harness.ControlPlaneOptions{
+		Assets:   assets,
+		CRDPaths: []string{filepath.Join("testdata", "crds")},
+		// No controller-manager creates ServiceAccount tokens and no
+		// node-lifecycle controller lifts the not-ready taint: both
+		// admission plugins would keep pods from being created or
+		// scheduled.
+		DisableAdmission: []string{"ServiceAccount", "TaintNodesByCondition"},
+		QPS:              100, Burst: 200,
+		StartTimeout: startTimeout,
+	})
 	if err != nil {
 		return c, err
 	}
-	kubeconfig, err := user.KubeConfig()
-	if err != nil {
+	if c.kubeconfig, err = c.cp.Kubeconfig(c.dir, "volplace-deploy-admin"); err != nil {
 		return c, err
 	}
-	c.kubeconfig = filepath.Join(c.dir, "admin.kubeconfig")
-	if err := os.WriteFile(c.kubeconfig, kubeconfig, 0o600); err != nil {
-		return c, err
-	}
-	c.admin = rest.CopyConfig(user.Config())
-	c.admin.QPS, c.admin.Burst = 100, 200
-	if c.client, err = kubernetes.NewForConfig(c.admin); err != nil {
-		return c, err
-	}
+	c.admin, c.client = c.cp.Config, c.cp.Client
 	// Namespaced objects of every kustomization go to volplace-system: it
 	// must exist for their server-side dry-run. It is created from the
 	// shipped manifest, with its Pod Security labels, so that the dry-runs
@@ -226,10 +206,8 @@ func (c *cluster) stop() error {
 	for i := len(stoppers) - 1; i >= 0; i-- {
 		errs = append(errs, stoppers[i]())
 	}
-	if c.env != nil {
-		if err := c.env.Stop(); err != nil {
-			errs = append(errs, fmt.Errorf("envtest: %w", err))
-		}
+	if err := c.cp.Stop(); err != nil {
+		errs = append(errs, err)
 	}
 	if c.volplaceLogOut != nil {
 		klog.ClearLogger()
@@ -317,89 +295,24 @@ func (c *cluster) serviceAccountKubeconfig(namespace, name string) (string, erro
 }
 
 // volplaceServer is an in-process `volplace serve`.
-type volplaceServer struct {
-	*app.Server
-	name string
-	stop context.CancelFunc
-	done chan error
-
-	stopOnce sync.Once
-	stopErr  error
-}
+type volplaceServer = harness.Volplace
 
 // startVolplace runs `volplace serve` with the given flags in-process, its
 // client on cfg; it returns once the listeners are open (before /readyz).
+// The cluster stops it.
 func (c *cluster) startVolplace(ctx context.Context, name string, cfg *rest.Config, args []string) (*volplaceServer, error) {
-	o := options.NewServeOptions()
-	fs := pflag.NewFlagSet("volplace serve", pflag.ContinueOnError)
-	o.AddFlags(fs)
-	if err := fs.Parse(args); err != nil {
-		return nil, fmt.Errorf("volplace serve %s: %w", strings.Join(args, " "), err)
-	}
-	if errs := o.Validate(); len(errs) > 0 {
-		return nil, fmt.Errorf("volplace serve %s: %w", strings.Join(args, " "), errors.Join(errs...))
-	}
-	cfg = rest.CopyConfig(cfg)
-	cfg.UserAgent = "volplace-deploy-test/" + name
-	logger := c.logger.WithName(name)
-	runCtx, cancel := context.WithCancel(klog.NewContext(context.WithoutCancel(ctx), logger))
-	s, err := app.NewServer(runCtx, o, cfg)
+	v, err := harness.StartVolplace(ctx, cfg, name, c.logger.WithName(name), args...)
 	if err != nil {
-		cancel()
 		return nil, err
 	}
-	v := &volplaceServer{Server: s, name: name, stop: cancel, done: make(chan error, 1)}
-	go func() { v.done <- s.Run(runCtx) }()
 	c.onStop(v.Stop)
 	return v, nil
-}
-
-// waitReady polls /readyz until it answers 200.
-func (v *volplaceServer) waitReady(ctx context.Context, timeout time.Duration) error {
-	readyz := "http://" + v.HealthAddr() + "/readyz"
-	var last string
-	err := harness.Poll(ctx, timeout, func() (bool, error) {
-		select {
-		case err := <-v.done:
-			v.done <- err
-			return false, fmt.Errorf("volplace %s exited: %w", v.name, err)
-		default:
-		}
-		code, body, err := harness.HTTPGet(ctx, http.DefaultClient, readyz)
-		if err != nil {
-			last = err.Error() // not listening yet: poll again
-			return false, nil  //nolint:nilerr // a failed probe is retried
-		}
-		last = fmt.Sprintf("HTTP %d: %s", code, strings.TrimSpace(string(body)))
-		return code == http.StatusOK, nil
-	})
-	if err != nil {
-		return fmt.Errorf("volplace %s: GET %s did not answer 200 within %v (last: %s): %w", v.name, readyz, timeout, last, err)
-	}
-	return nil
-}
-
-// Stop cancels volplace and waits for it to shut down.
-func (v *volplaceServer) Stop() error {
-	v.stopOnce.Do(func() {
-		v.stop()
-		select {
-		case err := <-v.done:
-			v.done <- err
-			if err != nil {
-				v.stopErr = fmt.Errorf("volplace %s: %w", v.name, err)
-			}
-		case <-time.After(stopTimeout):
-			v.stopErr = fmt.Errorf("volplace %s did not stop within %v", v.name, stopTimeout)
-		}
-	})
-	return v.stopErr
 }
 
 // extenderRequests returns volplace_extender_requests_total for a verb and
 // HTTP code. The metrics registry is global: every in-process volplace counts
 // into it.
-func (v *volplaceServer) extenderRequests(ctx context.Context, verb, code string) (float64, error) {
+func extenderRequests(ctx context.Context, v *volplaceServer, verb, code string) (float64, error) {
 	status, body, err := harness.HTTPGet(ctx, http.DefaultClient, "http://"+v.HealthAddr()+"/metrics")
 	if err != nil {
 		return 0, err

@@ -157,7 +157,7 @@ func startInstalledVolplace() error {
 	if err != nil {
 		return fmt.Errorf("volplace serve %s as %s: %w\n--- volplace log tail:\n%s", strings.Join(args, " "), serviceAccountUser, err, harness.Tail(cl.volplaceLog, 30, ""))
 	}
-	if err := v.waitReady(ctx, startTimeout); err != nil {
+	if err := v.WaitReady(ctx, startTimeout); err != nil {
 		return fmt.Errorf("%w\n--- volplace log tail:\n%s", err, harness.Tail(cl.volplaceLog, 30, ""))
 	}
 	installation.readyAfter = time.Since(start)

@@ -177,7 +177,7 @@ func runSchedulerCase(t *testing.T, tc schedulerCase, v *volplaceServer) {
 	config := tc.config(t, v, kubeconfig)
 	sched := cl.startScheduler(t, fmt.Sprintf("case-%d", run), config, kubeconfig)
 
-	before, err := v.extenderRequests(ctx, "filter", "200")
+	before, err := extenderRequests(ctx, v, "filter", "200")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -218,7 +218,7 @@ func runSchedulerCase(t *testing.T, tc schedulerCase, v *volplaceServer) {
 	if node != wantNode {
 		t.Errorf("pod %s/%s landed on %s, want %s (the only zone its volume reaches)\n--- its events:\n%s", ns, pod.Name, node, wantNode, podEvents(ctx, ns, pod.Name))
 	}
-	after, err := v.extenderRequests(ctx, "filter", "200")
+	after, err := extenderRequests(ctx, v, "filter", "200")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -366,7 +366,7 @@ func waitForVolplaceCache(t *testing.T, v *volplaceServer, ns, pvName string) {
 		return true, nil
 	})
 	if err != nil {
-		t.Fatalf("volplace %s's cache lacks the %s: %v", v.name, missing, err)
+		t.Fatalf("volplace %s's cache lacks the %s: %v", v.Name, missing, err)
 	}
 }
 
@@ -518,7 +518,7 @@ func startVolplaceWithExtenderTLS() error {
 	if err != nil {
 		return err
 	}
-	if err := v.waitReady(ctx, startTimeout); err != nil {
+	if err := v.WaitReady(ctx, startTimeout); err != nil {
 		return err
 	}
 	extenderTLS.volplace = v

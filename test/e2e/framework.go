@@ -12,16 +12,12 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/spf13/pflag"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/klog/v2"
 	"k8s.io/klog/v2/textlogger"
-	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
 	"github.com/volplace/volplace/certs"
-	"github.com/volplace/volplace/cmd/volplace/app"
-	"github.com/volplace/volplace/cmd/volplace/app/options"
 	"github.com/volplace/volplace/test/internal/harness"
 )
 
@@ -111,7 +107,7 @@ type Framework struct {
 	// Client is a clientset over Config.
 	Client kubernetes.Interface
 	// Volplace is the in-process `volplace serve`.
-	Volplace *app.Server
+	Volplace *harness.Volplace
 	// SchedulerConfig is the KubeSchedulerConfiguration kube-scheduler runs
 	// with.
 	SchedulerConfig string
@@ -130,10 +126,8 @@ type Framework struct {
 	assets        string
 	dir           string
 	keepDir       atomic.Bool
-	env           *envtest.Environment
+	cp            *harness.ControlPlane
 	volplaceLog   string
-	volplaceStop  context.CancelFunc
-	volplaceDone  chan error
 	scheduler     *harness.Process
 	inTree        *harness.Process
 	controllerMgr *harness.Process
@@ -200,7 +194,7 @@ func StartWith(ctx context.Context, assets string, opts Options) (f *Framework, 
 // startStorageComponents starts kube-controller-manager and the in-tree
 // kube-scheduler.
 func (f *Framework) startStorageComponents(ctx context.Context) error {
-	certDir := f.env.ControlPlane.APIServer.CertDir
+	certDir := f.cp.Env.ControlPlane.APIServer.CertDir
 	rootCA := filepath.Join(f.dir, "root-ca.crt")
 	if err := os.WriteFile(rootCA, f.Config.CAData, 0o600); err != nil {
 		return err
@@ -227,43 +221,31 @@ func (f *Framework) StorageEnv() harness.StorageEnv {
 }
 
 // writeKubeconfig writes Kubeconfig, for a system:masters user.
-func (f *Framework) writeKubeconfig() error {
-	user, err := f.env.AddUser(envtest.User{Name: "volplace-e2e-admin", Groups: []string{"system:masters"}}, nil)
-	if err != nil {
-		return err
-	}
-	kubeconfig, err := user.KubeConfig()
-	if err != nil {
-		return err
-	}
-	f.Kubeconfig = filepath.Join(f.dir, "admin.kubeconfig")
-	return os.WriteFile(f.Kubeconfig, kubeconfig, 0o600)
+func (f *Framework) writeKubeconfig() (err error) {
+	f.Kubeconfig, err = f.cp.Kubeconfig(f.dir, "volplace-e2e-admin")
+	return err
 }
 
-func (f *Framework) startControlPlane(assets string) error {
-	f.env = &envtest.Environment{
-		BinaryAssetsDirectory:    assets,
-		ControlPlaneStartTimeout: startTimeout,
-		ControlPlaneStopTimeout:  stopTimeout,
-	}
-	// No controller-manager creates the default ServiceAccount and no
-	// node-lifecycle controller lifts the not-ready taint, so both admission
-	// plugins would keep every pod from running or scheduling.
-	// DefaultStorageClass runs before webhooks and would fill in the class
-	// of claims before volplace's default-class webhook sees them
-	// (docs/webhook.md, "Ordering with kube-apiserver").
-	f.env.ControlPlane.GetAPIServer().Configure().
-		Set("disable-admission-plugins", "ServiceAccount,TaintNodesByCondition,DefaultStorageClass")
-	cfg, err := f.env.Start()
+func (f *Framework) startControlPlane(assets string) (err error) {
+	f.cp, err = harness.StartControlPlane(harness.ControlPlaneOptions{
+		Assets: assets,
+		// No controller-manager creates the default ServiceAccount and no
+		// node-lifecycle controller lifts the not-ready taint, so both
+		// admission plugins would keep every pod from running or
+		// scheduling. DefaultStorageClass runs before webhooks and would
+		// fill in the class of claims before volplace's default-class
+		// webhook sees them (docs/webhook.md, "Ordering with
+		// kube-apiserver").
+		DisableAdmission: []string{"ServiceAccount", "TaintNodesByCondition", "DefaultStorageClass"},
+		// The tests create objects from many goroutines at once.
+		QPS: 500, Burst: 1000,
+		StartTimeout: startTimeout,
+	})
 	if err != nil {
 		return err
 	}
-	cfg = rest.CopyConfig(cfg)
-	// The tests create objects from many goroutines at once.
-	cfg.QPS, cfg.Burst = 500, 1000
-	f.Config = cfg
-	f.Client, err = kubernetes.NewForConfig(cfg)
-	return err
+	f.Config, f.Client = f.cp.Config, f.cp.Client
+	return nil
 }
 
 func (f *Framework) startVolplace(ctx context.Context) error {
@@ -279,43 +261,15 @@ func (f *Framework) startVolplace(ctx context.Context) error {
 
 	// Set through the flags of `volplace serve`, as a user would: loopback,
 	// kernel-chosen ports, and only the servers under test.
-	o := options.NewServeOptions()
-	fs := pflag.NewFlagSet("volplace serve", pflag.ContinueOnError)
-	o.AddFlags(fs)
 	args := []string{"--extender-bind-address=127.0.0.1:0", "--health-bind-address=127.0.0.1:0"}
 	webhookArgs, err := f.setUpWebhookCerts()
 	if err != nil {
 		return fmt.Errorf("webhook certificates: %w", err)
 	}
-	args = append(args, webhookArgs...)
-	if err := fs.Parse(args); err != nil {
+	if f.Volplace, err = harness.StartVolplace(ctx, f.Config, "e2e", logger, append(args, webhookArgs...)...); err != nil {
 		return err
 	}
-	if errs := o.Validate(); len(errs) > 0 {
-		return errors.Join(errs...)
-	}
-	cfg := rest.CopyConfig(f.Config)
-	cfg.UserAgent = "volplace-e2e"
-	runCtx, cancel := context.WithCancel(klog.NewContext(context.WithoutCancel(ctx), logger))
-	s, err := app.NewServer(runCtx, o, cfg)
-	if err != nil {
-		cancel()
-		return err
-	}
-	f.Volplace, f.volplaceStop, f.volplaceDone = s, cancel, make(chan error, 1)
-	go func() { f.volplaceDone <- s.Run(runCtx) }()
-
-	readyz := "http://" + s.HealthAddr() + "/readyz"
-	return harness.Poll(ctx, startTimeout, func() (bool, error) {
-		select {
-		case err := <-f.volplaceDone:
-			f.volplaceDone <- err
-			return false, fmt.Errorf("volplace exited early: %w", err)
-		default:
-		}
-		code, _, err := harness.HTTPGet(ctx, http.DefaultClient, readyz)
-		return err == nil && code == http.StatusOK, nil
-	})
+	return f.Volplace.WaitReady(ctx, startTimeout)
 }
 
 func (f *Framework) startScheduler(ctx context.Context) error {
@@ -337,21 +291,13 @@ func (f *Framework) Stop() error {
 			errs = append(errs, err)
 		}
 	}
-	if f.volplaceStop != nil {
-		f.volplaceStop()
-		select {
-		case err := <-f.volplaceDone:
-			if err != nil {
-				errs = append(errs, fmt.Errorf("volplace: %w", err))
-			}
-		case <-time.After(stopTimeout):
-			errs = append(errs, errors.New("volplace did not stop"))
+	if f.Volplace != nil {
+		if err := f.Volplace.Stop(); err != nil {
+			errs = append(errs, err)
 		}
 	}
-	if f.env != nil {
-		if err := f.env.Stop(); err != nil {
-			errs = append(errs, fmt.Errorf("envtest: %w", err))
-		}
+	if err := f.cp.Stop(); err != nil {
+		errs = append(errs, err)
 	}
 	if f.dir != "" {
 		if entries, _ := os.ReadDir(f.dir); f.keepDir.Load() && len(entries) > 0 {

@@ -2,9 +2,7 @@ package e2e
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,18 +11,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/spf13/pflag"
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/rest"
-	"k8s.io/klog/v2"
 	"k8s.io/klog/v2/textlogger"
 	"k8s.io/utils/ptr"
 
-	"github.com/volplace/volplace/cmd/volplace/app"
-	"github.com/volplace/volplace/cmd/volplace/app/options"
 	"github.com/volplace/volplace/test/internal/harness"
 	tt "github.com/volplace/volplace/topology/testing"
 	"github.com/volplace/volplace/webhook"
@@ -226,61 +219,30 @@ func (st *requestStream) Stop() (sent, failed int64, errs []string) {
 // flags (health on a free loopback port, extender off unless the flags say
 // otherwise) until the test ends, logging to volplace-<scenario>.log, and
 // waits until it is ready.
-func (s *Scenario) StartVolplace(args ...string) *app.Server {
+func (s *Scenario) StartVolplace(args ...string) *harness.Volplace {
 	s.T.Helper()
-	o := options.NewServeOptions()
-	fs := pflag.NewFlagSet("volplace serve", pflag.ContinueOnError)
-	o.AddFlags(fs)
-	if err := fs.Parse(append([]string{"--extender-bind-address=", "--health-bind-address=127.0.0.1:0"}, args...)); err != nil {
-		s.T.Fatal(err)
-	}
-	if errs := o.Validate(); len(errs) > 0 {
-		s.T.Fatal(errors.Join(errs...))
-	}
 	logPath := filepath.Join(s.F.dir, "volplace-"+s.Name+".log")
 	out, err := os.Create(logPath)
 	if err != nil {
 		s.T.Fatal(err)
 	}
 	logger := textlogger.NewLogger(textlogger.NewConfig(textlogger.Verbosity(4), textlogger.Output(out)))
-	cfg := rest.CopyConfig(s.F.Config)
-	cfg.UserAgent = "volplace-e2e-" + s.Name
-	ctx, cancel := context.WithCancel(klog.NewContext(context.WithoutCancel(s.ctx()), logger))
-	srv, err := app.NewServer(ctx, o, cfg)
+	v, err := harness.StartVolplace(s.ctx(), s.F.Config, "e2e-"+s.Name, logger,
+		append([]string{"--extender-bind-address=", "--health-bind-address=127.0.0.1:0"}, args...)...)
 	if err != nil {
-		cancel()
-		out.Close()
+		_ = out.Close()
 		s.T.Fatalf("starting volplace %v: %v\n--- its log:\n%s", args, err, harness.Tail(logPath, 20, ""))
 	}
-	done := make(chan error, 1)
-	go func() { done <- srv.Run(ctx) }()
 	s.T.Cleanup(func() {
-		defer out.Close()
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				s.T.Errorf("volplace %v: %v", args, err)
-			}
-		case <-time.After(stopTimeout):
-			s.T.Errorf("volplace %v did not stop within %v", args, stopTimeout)
+		defer func() { _ = out.Close() }()
+		if err := v.Stop(); err != nil {
+			s.T.Errorf("volplace %v: %v", args, err)
 		}
 	})
-	readyz := "http://" + srv.HealthAddr() + "/readyz"
-	err = harness.Poll(s.ctx(), startTimeout, func() (bool, error) {
-		select {
-		case err := <-done:
-			done <- err
-			return false, fmt.Errorf("volplace exited early: %w", err)
-		default:
-		}
-		code, _, err := harness.HTTPGet(s.ctx(), http.DefaultClient, readyz)
-		return err == nil && code == http.StatusOK, nil
-	})
-	if err != nil {
+	if err := v.WaitReady(s.ctx(), startTimeout); err != nil {
 		s.T.Fatalf("volplace %v is not ready: %v\n--- its log:\n%s", args, err, harness.Tail(logPath, 20, ""))
 	}
-	return srv
+	return v
 }
 
 // expectWarnings compares the warnings a request returned with the

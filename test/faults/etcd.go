@@ -11,7 +11,7 @@ import (
 // URL), and returns that revision. Watches from any older resourceVersion of
 // the resources in watchUncached then end with HTTP 410.
 func (su *suite) compactEtcd(ctx context.Context) (int64, error) {
-	base := su.env.ControlPlane.Etcd.URL.String()
+	base := su.cp.Env.ControlPlane.Etcd.URL.String()
 	// Every range answer carries the store's current revision; key "\x00"
 	// matches nothing.
 	var rng struct {

@@ -21,6 +21,7 @@ import (
 
 	"github.com/volplace/volplace/certs"
 	"github.com/volplace/volplace/test/e2e"
+	"github.com/volplace/volplace/test/internal/harness"
 )
 
 // Timeouts of the suite.
@@ -46,7 +47,7 @@ var watchUncached = []string{"csinodes.storage.k8s.io", "volumeattachments.stora
 type suite struct {
 	dir    string
 	assets string
-	env    *envtest.Environment
+	cp     *harness.ControlPlane
 	// admin reaches kube-apiserver directly, as a member of system:masters.
 	admin  *rest.Config
 	client kubernetes.Interface
@@ -120,47 +121,51 @@ func startSuite(ctx context.Context, assets string) (su *suite, err error) {
 }
 
 func (su *suite) startControlPlane() error {
-	su.env = &envtest.Environment{
-		BinaryAssetsDirectory:    su.assets,
-		ControlPlaneStartTimeout: startTimeout,
-		ControlPlaneStopTimeout:  stopTimeout,
-	}
-	api := su.env.ControlPlane.GetAPIServer()
-	// A certificate directory of the suite's, not envtest's temporary one,
-	// and a stable port: kube-apiserver then restarts on the same port with
-	// the same serving and client CAs, so every client's credentials stay
-	// valid.
-	api.CertDir = filepath.Join(su.dir, "kube-apiserver")
-	if err := os.Mkdir(api.CertDir, 0o700); err != nil {
-		return err
-	}
-	addr, err := stableAddr()
+	var err error
+	su.cp, err = harness.StartControlPlane(harness.ControlPlaneOptions{
+		Assets: su.assets,
+		// As in test/e2e: no controller-manager creates the default
+		// ServiceAccount or lifts the not-ready taint, and
+		// DefaultStorageClass would default claims before volplace's
+		// webhook sees them.
+		DisableAdmission: []string{"ServiceAccount", "TaintNodesByCondition", "DefaultStorageClass"},
+		QPS:              200, Burst: 400,
+		StartTimeout: startTimeout,
+		Configure: func(api *envtest.APIServer) error {
+			// A certificate directory of the suite's, not envtest's
+			// temporary one, and a stable port: kube-apiserver then
+			// restarts on the same port with the same serving and client
+			// CAs, so every client's credentials stay valid.
+			api.CertDir = filepath.Join(su.dir, "kube-apiserver")
+			if err := os.Mkdir(api.CertDir, 0o700); err != nil {
+				return err
+			}
+			addr, err := stableAddr()
+			if err != nil {
+				return err
+			}
+			api.Address, api.Port, _ = strings.Cut(addr, ":") // of api.SecureServing
+			// On SIGTERM, kube-apiserver ends open watches after this
+			// grace period instead of waiting up to --request-timeout (1
+			// min) for them, so that TestAPIServerRestart restarts it in
+			// seconds; clients see their watches end and reconnect, as in
+			// any restart.
+			api.Configure().
+				Set("watch-cache-sizes", watchCacheSizes()).
+				Set("shutdown-watch-termination-grace-period", "2s")
+			out, err := os.Create(filepath.Join(su.dir, "kube-apiserver.log"))
+			if err != nil {
+				return err
+			}
+			api.Out, api.Err = out, out
+			return nil
+		},
+	})
 	if err != nil {
 		return err
 	}
-	api.Address, api.Port, _ = strings.Cut(addr, ":") // of api.SecureServing
-	// As in test/e2e: no controller-manager creates the default
-	// ServiceAccount or lifts the not-ready taint, and DefaultStorageClass
-	// would default claims before volplace's webhook sees them.
-	// On SIGTERM, kube-apiserver ends open watches after this grace period
-	// instead of waiting up to --request-timeout (1 min) for them, so that
-	// TestAPIServerRestart restarts it in seconds; clients see their
-	// watches end and reconnect, as in any restart.
-	api.Configure().
-		Set("disable-admission-plugins", "ServiceAccount,TaintNodesByCondition,DefaultStorageClass").
-		Set("watch-cache-sizes", watchCacheSizes()).
-		Set("shutdown-watch-termination-grace-period", "2s")
-	out, err := os.Create(filepath.Join(su.dir, "kube-apiserver.log"))
-	if err != nil {
-		return err
-	}
-	api.Out, api.Err = out, out
-	cfg, err := su.env.Start()
-	if err != nil {
-		return err
-	}
+	cfg := su.cp.Config
 	su.admin = rest.CopyConfig(cfg)
-	su.admin.QPS, su.admin.Burst = 200, 400
 	// volplace's admission warnings are not news in this suite's output.
 	su.admin.WarningHandler = rest.NoWarnings{}
 	su.client, err = kubernetes.NewForConfig(su.admin)
@@ -198,7 +203,7 @@ func (su *suite) writeKubeconfigs() error {
 // suite's directory and returns its path; server, if set, replaces
 // kube-apiserver's URL.
 func (su *suite) kubeconfig(user, server string) (string, error) {
-	u, err := su.env.AddUser(envtest.User{Name: "volplace-faults-" + user, Groups: []string{"system:masters"}}, nil)
+	u, err := su.cp.Env.AddUser(envtest.User{Name: "volplace-faults-" + user, Groups: []string{"system:masters"}}, nil)
 	if err != nil {
 		return "", err
 	}
@@ -290,10 +295,8 @@ func (su *suite) stop() error {
 			errs = append(errs, err)
 		}
 	}
-	if su.env != nil {
-		if err := su.env.Stop(); err != nil {
-			errs = append(errs, fmt.Errorf("envtest: %w", err))
-		}
+	if err := su.cp.Stop(); err != nil {
+		errs = append(errs, err)
 	}
 	if su.dir != "" {
 		if su.keep.Load() {
@@ -308,11 +311,11 @@ func (su *suite) stop() error {
 // stopAPIServer stops kube-apiserver (SIGTERM, as a static pod's restart
 // does); etcd keeps running.
 func (su *suite) stopAPIServer() error {
-	return su.env.ControlPlane.GetAPIServer().Stop()
+	return su.cp.Env.ControlPlane.GetAPIServer().Stop()
 }
 
 // startAPIServer starts kube-apiserver again, on the same port with the same
 // certificates, and waits for its /healthz.
 func (su *suite) startAPIServer() error {
-	return su.env.ControlPlane.GetAPIServer().Start()
+	return su.cp.Env.ControlPlane.GetAPIServer().Start()
 }

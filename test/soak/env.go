@@ -14,16 +14,12 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/spf13/pflag"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/klog/v2"
 	"k8s.io/klog/v2/textlogger"
-	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
 	"github.com/volplace/volplace/certs"
-	"github.com/volplace/volplace/cmd/volplace/app"
-	"github.com/volplace/volplace/cmd/volplace/app/options"
 	"github.com/volplace/volplace/test/internal/harness"
 )
 
@@ -43,7 +39,7 @@ type Env struct {
 	// Client reaches kube-apiserver as a member of system:masters.
 	Client kubernetes.Interface
 	// Volplace is the in-process `volplace serve`.
-	Volplace *app.Server
+	Volplace *harness.Volplace
 	// ExtenderURL, HealthURL and WebhookURL are the servers' base URLs.
 	ExtenderURL, HealthURL, WebhookURL string
 	// WebhookRoots trusts the webhooks' serving certificate.
@@ -54,9 +50,7 @@ type Env struct {
 	dir  string
 	log  *os.File
 	keep atomic.Bool
-	env  *envtest.Environment
-	stop context.CancelFunc
-	done chan error
+	cp   *harness.ControlPlane
 }
 
 // Start brings up the control plane, volplace and the cluster. On error it
@@ -72,25 +66,21 @@ func Start(ctx context.Context, assets string) (e *Env, err error) {
 	if e.dir, err = os.MkdirTemp("", "volplace-soak-"); err != nil {
 		return e, err
 	}
-	e.env = &envtest.Environment{
-		BinaryAssetsDirectory:    assets,
-		ControlPlaneStartTimeout: startTimeout,
-		ControlPlaneStopTimeout:  stopTimeout,
-	}
-	// No controller-manager creates the default ServiceAccount the
-	// ServiceAccount plugin wants for the cluster's pods.
-	e.env.ControlPlane.GetAPIServer().Configure().Set("disable-admission-plugins", "ServiceAccount")
-	cfg, err := e.env.Start()
+	e.cp, err = harness.StartControlPlane(harness.ControlPlaneOptions{
+		Assets: assets,
+		// No controller-manager creates the default ServiceAccount the
+		// ServiceAccount plugin wants for the cluster's pods.
+		DisableAdmission: []string{"ServiceAccount"},
+		// Cluster creation and the deletion guard's live reads of in-use
+		// claims come from many goroutines at once.
+		QPS: 1000, Burst: 2000,
+		StartTimeout: startTimeout,
+	})
 	if err != nil {
-		return e, fmt.Errorf("starting etcd and kube-apiserver: %w", err)
-	}
-	// Cluster creation and the deletion guard's live reads of in-use
-	// claims come from many goroutines at once.
-	cfg = rest.CopyConfig(cfg)
-	cfg.QPS, cfg.Burst = 1000, 2000
-	if e.Client, err = kubernetes.NewForConfig(cfg); err != nil {
 		return e, err
 	}
+	cfg := e.cp.Config
+	e.Client = e.cp.Client
 	if err := CreateCluster(ctx, e.Client); err != nil {
 		return e, fmt.Errorf("creating the cluster: %w", err)
 	}
@@ -125,42 +115,17 @@ func (e *Env) startVolplace(ctx context.Context, cfg *rest.Config) error {
 	logger := textlogger.NewLogger(textlogger.NewConfig(textlogger.Output(e.log)))
 	klog.SetLogger(logger)
 
-	o := options.NewServeOptions()
-	fs := pflag.NewFlagSet("volplace serve", pflag.ContinueOnError)
-	o.AddFlags(fs)
-	if err := fs.Parse([]string{
+	v, err := harness.StartVolplace(ctx, cfg, "soak", logger,
 		"--extender-bind-address=127.0.0.1:0", "--health-bind-address=127.0.0.1:0",
-		"--webhook-bind-address=127.0.0.1:0", "--cert-dir=" + certDir,
-	}); err != nil {
-		return err
-	}
-	if err := errors.Join(o.Validate()...); err != nil {
-		return err
-	}
-	cfg = rest.CopyConfig(cfg)
-	cfg.UserAgent = "volplace-soak"
-	runCtx, cancel := context.WithCancel(klog.NewContext(context.WithoutCancel(ctx), logger))
-	s, err := app.NewServer(runCtx, o, cfg)
+		"--webhook-bind-address=127.0.0.1:0", "--cert-dir="+certDir)
 	if err != nil {
-		cancel()
 		return err
 	}
-	e.Volplace, e.stop, e.done = s, cancel, make(chan error, 1)
-	go func() { e.done <- s.Run(runCtx) }()
-	e.ExtenderURL = "http://" + s.ExtenderAddr()
-	e.HealthURL = "http://" + s.HealthAddr()
-	e.WebhookURL = "https://" + s.WebhookAddr()
-
-	return harness.Poll(ctx, startTimeout, func() (bool, error) {
-		select {
-		case err := <-e.done:
-			e.done <- err
-			return false, fmt.Errorf("volplace exited early: %w", err)
-		default:
-		}
-		code, _, err := harness.HTTPGet(ctx, http.DefaultClient, e.HealthURL+"/readyz")
-		return err == nil && code == http.StatusOK, nil
-	})
+	e.Volplace = v
+	e.ExtenderURL = "http://" + v.ExtenderAddr()
+	e.HealthURL = "http://" + v.HealthAddr()
+	e.WebhookURL = "https://" + v.WebhookAddr()
+	return v.WaitReady(ctx, startTimeout)
 }
 
 // HTTPClient returns a client with its own connection pool, sized for
@@ -191,24 +156,16 @@ func (e *Env) KeepLogs() { e.keep.Store(true) }
 // partly started Env.
 func (e *Env) Stop() error {
 	var errs []error
-	if e.stop != nil {
-		e.stop()
-		select {
-		case err := <-e.done:
-			if err != nil {
-				errs = append(errs, fmt.Errorf("volplace: %w", err))
-			}
-		case <-time.After(stopTimeout):
-			errs = append(errs, errors.New("volplace did not stop"))
+	if e.Volplace != nil {
+		if err := e.Volplace.Stop(); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	if e.log != nil {
 		_ = e.log.Close()
 	}
-	if e.env != nil {
-		if err := e.env.Stop(); err != nil {
-			errs = append(errs, fmt.Errorf("envtest: %w", err))
-		}
+	if err := e.cp.Stop(); err != nil {
+		errs = append(errs, err)
 	}
 	switch {
 	case e.dir == "":

@@ -60,7 +60,7 @@ func Run(ctx context.Context, o *Options) (report *Report, err error) {
 	report = &Report{Cluster: scaledSize(o.Size), Workers: o.Workers}
 	objs := apiObjects(st.LargeCluster(report.Cluster))
 	report.Objects = len(objs)
-	cfg := rest.CopyConfig(cp.config)
+	cfg := rest.CopyConfig(cp.Config)
 	cfg.QPS, cfg.Burst, cfg.UserAgent = o.QPS, o.Burst, "volplace-memory"
 	cs, err := kubernetes.NewForConfig(cfg)
 	if err != nil {

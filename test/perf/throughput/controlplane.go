@@ -8,10 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/rest"
-	"sigs.k8s.io/controller-runtime/pkg/envtest"
-
 	"github.com/volplace/volplace/test/internal/harness"
 )
 
@@ -24,9 +20,7 @@ const (
 
 // controlPlane is a fresh etcd and kube-apiserver.
 type controlPlane struct {
-	env *envtest.Environment
-	// Client is a clientset of system:masters.
-	Client kubernetes.Interface
+	*harness.ControlPlane
 	// Kubeconfig is the path of a system:masters kubeconfig, for
 	// kube-scheduler and volplace.
 	Kubeconfig string
@@ -52,49 +46,23 @@ func checkAssets(dir string) error {
 // startControlPlane starts etcd and kube-apiserver from assets and writes
 // a kubeconfig into dir.
 func startControlPlane(assets, dir string) (*controlPlane, error) {
-	c := &controlPlane{env: &envtest.Environment{
-		BinaryAssetsDirectory:    assets,
-		ControlPlaneStartTimeout: startTimeout,
-		ControlPlaneStopTimeout:  harness.StopTimeout,
-	}}
-	// No controller-manager creates ServiceAccounts and no node-lifecycle
-	// controller lifts the not-ready taint: both admission plugins would
-	// keep pods from being created or scheduled.
-	c.env.ControlPlane.GetAPIServer().Configure().Set("disable-admission-plugins", "ServiceAccount,TaintNodesByCondition")
-	cfg, err := c.env.Start()
+	cp, err := harness.StartControlPlane(harness.ControlPlaneOptions{
+		Assets: assets,
+		// No controller-manager creates ServiceAccounts and no
+		// node-lifecycle controller lifts the not-ready taint: both
+		// admission plugins would keep pods from being created or
+		// scheduled.
+		DisableAdmission: []string{"ServiceAccount", "TaintNodesByCondition"},
+		// The parallel creators run unthrottled.
+		QPS: clientQPS, Burst: clientQPS,
+		StartTimeout: startTimeout,
+	})
 	if err != nil {
-		return nil, fmt.Errorf("starting etcd and kube-apiserver: %w", err)
+		return nil, err
 	}
-	if err := c.setUp(cfg, dir); err != nil {
-		return nil, errors.Join(err, c.Stop())
+	c := &controlPlane{ControlPlane: cp}
+	if c.Kubeconfig, err = cp.Kubeconfig(dir, "throughput-benchmark"); err != nil {
+		return nil, errors.Join(err, cp.Stop())
 	}
 	return c, nil
-}
-
-func (c *controlPlane) setUp(cfg *rest.Config, dir string) error {
-	cfg = rest.CopyConfig(cfg)
-	cfg.QPS, cfg.Burst = clientQPS, clientQPS
-	cfg.UserAgent = "throughput-benchmark"
-	var err error
-	if c.Client, err = kubernetes.NewForConfig(cfg); err != nil {
-		return fmt.Errorf("creating a client: %w", err)
-	}
-	user, err := c.env.AddUser(envtest.User{Name: "throughput-benchmark", Groups: []string{"system:masters"}}, nil)
-	if err != nil {
-		return fmt.Errorf("adding a user: %w", err)
-	}
-	kubeconfig, err := user.KubeConfig()
-	if err != nil {
-		return fmt.Errorf("writing a kubeconfig: %w", err)
-	}
-	c.Kubeconfig = filepath.Join(dir, "kubeconfig")
-	return os.WriteFile(c.Kubeconfig, kubeconfig, 0o600)
-}
-
-// Stop stops kube-apiserver and etcd and removes their data.
-func (c *controlPlane) Stop() error {
-	if err := c.env.Stop(); err != nil {
-		return fmt.Errorf("stopping etcd and kube-apiserver: %w", err)
-	}
-	return nil
 }
