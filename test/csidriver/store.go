@@ -100,46 +100,29 @@ func (s *store) deleteVolume(id string) error {
 }
 
 // volumes lists every volume.
-func (s *store) volumes() ([]volumeRecord, error) {
-	entries, err := os.ReadDir(filepath.Join(s.root, "volumes"))
-	if err != nil {
-		return nil, err
-	}
-	var out []volumeRecord
-	for _, e := range entries {
-		id, ok := strings.CutSuffix(e.Name(), ".json")
-		if !ok {
-			continue
-		}
-		v, found, err := s.volume(id)
-		if err != nil {
-			return nil, err
-		}
-		if found {
-			out = append(out, v)
-		}
-	}
-	return out, nil
-}
+func (s *store) volumes() ([]volumeRecord, error) { return readAll[volumeRecord](s, "volumes") }
 
 // nodes lists every node's record.
-func (s *store) nodes() ([]nodeRecord, error) {
-	entries, err := os.ReadDir(filepath.Join(s.root, "nodes"))
+func (s *store) nodes() ([]nodeRecord, error) { return readAll[nodeRecord](s, "nodes") }
+
+// readAll reads every record of a kind: the JSON files of its directory.
+func readAll[T any](s *store, kind string) ([]T, error) {
+	entries, err := os.ReadDir(filepath.Join(s.root, kind))
 	if err != nil {
 		return nil, err
 	}
-	var out []nodeRecord
+	var out []T
 	for _, e := range entries {
-		name, ok := strings.CutSuffix(e.Name(), ".json")
-		if !ok {
+		if !strings.HasSuffix(e.Name(), ".json") {
 			continue
 		}
-		n, found, err := s.node(name)
+		var r T
+		found, err := s.read(filepath.Join(kind, e.Name()), &r)
 		if err != nil {
 			return nil, err
 		}
 		if found {
-			out = append(out, n)
+			out = append(out, r)
 		}
 	}
 	return out, nil

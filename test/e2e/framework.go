@@ -46,13 +46,7 @@ const (
 // call volplace; the volplace-only profile also disables every in-tree
 // volume plugin. Without VolumeBinding that profile does not provision or
 // bind claims: use it with bound claims only.
-const schedulerConfigTemplate = `apiVersion: kubescheduler.config.k8s.io/v1
-kind: KubeSchedulerConfiguration
-clientConnection:
-  kubeconfig: %[1]s
-leaderElection:
-  leaderElect: false
-profiles:
+const schedulerConfigTemplate = schedulerConfigHeader + `profiles:
 - schedulerName: ` + ProfileDefault + `
 - schedulerName: ` + ProfileVolplaceOnly + `
   plugins:
@@ -79,14 +73,18 @@ const ProfileInTree = "in-tree"
 
 // inTreeSchedulerConfigTemplate configures that kube-scheduler: %[1]s is its
 // kubeconfig.
-const inTreeSchedulerConfigTemplate = `apiVersion: kubescheduler.config.k8s.io/v1
+const inTreeSchedulerConfigTemplate = schedulerConfigHeader + `profiles:
+- schedulerName: ` + ProfileInTree + `
+`
+
+// schedulerConfigHeader starts both kube-schedulers' configurations: %[1]s
+// is the kubeconfig.
+const schedulerConfigHeader = `apiVersion: kubescheduler.config.k8s.io/v1
 kind: KubeSchedulerConfiguration
 clientConnection:
   kubeconfig: %[1]s
 leaderElection:
   leaderElect: false
-profiles:
-- schedulerName: ` + ProfileInTree + `
 `
 
 // Options select what Start runs beyond kube-apiserver, etcd, volplace and
