@@ -19,10 +19,10 @@ type filterOutcome struct {
 	rejected             map[topology.Code]int
 }
 
-// filter evaluates the pod on the request's nodes. With reservations, it
-// reserves the pod's single-node claims when some node passes, and holds
-// back a pod whose claims another pod reserved.
-func filter(ev *topology.Evaluator, reservations *inFlight, req *request, parallelism int) *filterOutcome {
+// filter evaluates the pod on the request's nodes. With holds, a pod that
+// passes on some node holds what it needs until the API shows where it went,
+// and a pod whose single-node claims another pod holds is sent back.
+func filter(ev *topology.Evaluator, holds *topology.Holds, req *request, parallelism int) *filterOutcome {
 	out := &filterOutcome{rejected: map[topology.Code]int{}, cands: req.candidates()}
 	if !topology.HasClaims(req.Pod) {
 		for i := range out.cands {
@@ -32,11 +32,7 @@ func filter(ev *topology.Evaluator, reservations *inFlight, req *request, parall
 		return out
 	}
 	state := ev.Prepare(req.Pod)
-	var exclusive []string
-	if reservations != nil {
-		exclusive = state.ExclusiveClaims()
-	}
-	if len(exclusive) > 0 && reservations.reservedByOther(req.Pod.UID, exclusive) {
+	if holds != nil && holds.ExclusiveHeldByOther(state) {
 		for i := range out.cands {
 			out.cands[i].message, out.cands[i].code = ErrReasonClaimInFlight, codeClaimInFlight
 		}
@@ -73,8 +69,8 @@ func filter(ev *topology.Evaluator, reservations *inFlight, req *request, parall
 	if runLength > 0 {
 		out.rejected[run] += runLength
 	}
-	if passed > 0 && len(exclusive) > 0 {
-		reservations.reserve(req.Pod.UID, exclusive)
+	if passed > 0 && holds != nil {
+		holds.Hold(state)
 	}
 	out.setPassed(req, passed)
 	return out

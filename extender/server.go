@@ -33,10 +33,12 @@ type Options struct {
 	// Ready reports whether the snapshot has synced; until then requests
 	// get an answer with Error set. Nil means always ready.
 	Ready func() bool
-	// InFlightTTL is how long a pod's single-node claims stay reserved
-	// after it passes filter; 0 turns reservations off.
+	// InFlightTTL is how long what a pod needs (its single-node claims,
+	// the capacity of its claims to provision) stays held after it passes
+	// filter, at most: until the API shows where the pod went
+	// (topology.Holds); 0 turns holds off.
 	InFlightTTL time.Duration
-	// Now is the clock of reservations; nil means time.Now.
+	// Now is the clock of holds and capacity accounting; nil means time.Now.
 	Now func() time.Time
 	// Parallelism is how many goroutines evaluate one request's nodes;
 	// 0 means GOMAXPROCS.
@@ -46,10 +48,10 @@ type Options struct {
 type server struct {
 	// ev answers requests; explain, which evaluates every rule and
 	// explains each reason, serves the debug log.
-	explain      *topology.Evaluator
-	ev           *topology.Evaluator
-	opts         Options
-	reservations *inFlight
+	explain *topology.Evaluator
+	ev      *topology.Evaluator
+	opts    Options
+	holds   *topology.Holds // nil: holds are off
 }
 
 // NewHandler returns the extender's HTTP handler over an evaluator.
@@ -66,14 +68,14 @@ func NewHandler(ev *topology.Evaluator, opts Options) (http.Handler, error) {
 	}
 	// The verdict and the reason kube-scheduler sees do not depend on the
 	// reasons after a node's first unresolvable one.
-	s := &server{ev: ev.FailFast(), explain: ev.WithDetails(), opts: opts}
 	if opts.InFlightTTL > 0 {
 		now := opts.Now
 		if now == nil {
 			now = time.Now
 		}
-		s.reservations = newInFlight(opts.InFlightTTL, now)
+		ev = ev.WithHolds(topology.NewHolds(opts.InFlightTTL, now)).WithClock(now)
 	}
+	s := &server{ev: ev.FailFast(), explain: ev.WithDetails(), opts: opts, holds: ev.Holds()}
 	r := mux.NewRouter()
 	r.Handle(FilterPath, s.instrument("filter", s.filter)).Methods(http.MethodPost)
 	r.Handle(PrioritizePath, s.instrument("prioritize", s.prioritize)).Methods(http.MethodPost)
@@ -137,7 +139,7 @@ func (s *server) filter(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, &extenderv1.ExtenderFilterResult{Error: "volplace: cache not synced yet"})
 		return
 	}
-	out := filter(s.ev, s.reservations, args, s.opts.Parallelism)
+	out := filter(s.ev, s.holds, args, s.opts.Parallelism)
 	defer releaseCandidates(out.cands)
 	for code, n := range out.rejected {
 		filteredNodesTotal.WithLabelValues(string(code)).Add(float64(n))

@@ -125,13 +125,13 @@ func (e *Evaluator) checkDelayed(s *PodState, n *nodeState) {
 			}
 			continue
 		}
-		e.checkProvisioning(d, n)
+		e.checkProvisioning(s, d, n)
 	}
 }
 
 // checkProvisioning checks that the claim's class can provision a volume
 // reachable from the node.
-func (e *Evaluator) checkProvisioning(d *delayedClaim, n *nodeState) {
+func (e *Evaluator) checkProvisioning(s *PodState, d *delayedClaim, n *nodeState) {
 	class := d.class
 	switch {
 	case class.Provisioner == "" || class.Provisioner == notSupportedProvisioner:
@@ -163,17 +163,11 @@ func (e *Evaluator) checkProvisioning(d *delayedClaim, n *nodeState) {
 	}
 	p := provisioned{claim: d}
 	if d.capacities != nil {
-		seg, best := d.capacities.bestSegment(n.node, d.request)
-		if seg == nil {
-			n.fail(CodeNotEnoughSpace, ErrReasonNotEnoughSpace, d.name, true, func() string {
-				if best < 0 {
-					return fmt.Sprintf("claim %s: requests %s, no CSIStorageCapacity of class %s reachable from the node", d.name, formatBytes(d.request), class.Name)
-				}
-				return fmt.Sprintf("claim %s: requests %s, largest volume in class %s reachable from the node is %s", d.name, formatBytes(d.request), class.Name, formatBytes(best))
-			})
+		seg, free, ok := e.chooseSegment(s, d, n)
+		if !ok {
 			return
 		}
-		p.segment = seg
+		p.segment, p.free = seg, free
 	}
 	n.provisioned = append(n.provisioned, p)
 }

@@ -1,32 +1,86 @@
 package topology
 
 import (
+	"fmt"
 	"slices"
 	"strings"
+	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	storagev1 "k8s.io/api/storage/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 )
 
-// segment is a CSIStorageCapacity with its node selector compiled.
+// segment is a CSIStorageCapacity with its node selector compiled and the
+// volumes placed on it that its reported capacity does not show yet.
 type segment struct {
 	capacity *storagev1.CSIStorageCapacity
 	selector labels.Selector // nil: no node has access
-	// limit is the largest volume the segment can hold: maximumVolumeSize
-	// when set, else capacity (-1 when neither is set).
-	limit int64
-	// free is the reported capacity (-1 when unset).
-	free int64
+	// maxSize is maximumVolumeSize, the largest one volume may be (-1 when
+	// unset); free is the reported capacity, what all new volumes together
+	// may take (-1 when unset).
+	maxSize, free int64
+	// written is when the driver last wrote the object.
+	written time.Time
+	// taken are the volumes placed on the segment since the driver last
+	// reported its capacity.
+	taken []takenVolume
+}
+
+// takenVolume is a volume placed on a segment that the segment's reported
+// capacity may not show yet: a claim kube-scheduler assigned a node to and
+// that is not provisioned yet, or a volume provisioned after the capacity
+// was last written.
+type takenVolume struct {
+	claim string // namespace/name
+	bytes int64
+	// provisioned is when its PV was created; zero while it is still to be
+	// provisioned.
+	provisioned time.Time
+}
+
+// limit is the largest volume the segment can hold, -1 when it reports
+// neither capacity nor maximumVolumeSize.
+func (s *segment) limit() int64 {
+	switch {
+	case s.maxSize >= 0 && s.free >= 0:
+		return min(s.maxSize, s.free)
+	case s.maxSize >= 0:
+		return s.maxSize
+	}
+	return s.free
+}
+
+// name returns the CSIStorageCapacity's namespace/name.
+func (s *segment) name() string { return s.capacity.Namespace + "/" + s.capacity.Name }
+
+// takenBy sums the volumes that still count against the segment at now,
+// leaving out the claims of the pod being placed (own), which it counts
+// itself. A provisioned volume counts for refresh after its PV was created:
+// by then the driver has republished the segment's capacity.
+func (s *segment) takenBy(now time.Time, refresh time.Duration, own func(claim string) bool) (bytes int64, claims int) {
+	for _, t := range s.taken {
+		if !t.provisioned.IsZero() && !now.Before(t.provisioned.Add(refresh)) {
+			continue
+		}
+		if own != nil && own(t.claim) {
+			continue
+		}
+		bytes += t.bytes
+		claims++
+	}
+	return bytes, claims
 }
 
 // CapacityIndex holds the CSIStorageCapacity objects of one StorageClass,
-// compiled. It finds the segments a node reaches without testing every
-// segment: drivers publish one CSIStorageCapacity per topology segment,
-// selected by a single label (a zone, or a hostname for local storage), so
-// segments with a one-label matchLabels selector are looked up by that
-// label; other selectors are tested one by one.
+// compiled, with what other placements already took from them. It finds the
+// segments a node reaches without testing every segment: drivers publish one
+// CSIStorageCapacity per topology segment, selected by a single label (a
+// zone, or a hostname for local storage), so segments with a one-label
+// matchLabels selector are looked up by that label; other selectors are
+// tested one by one.
 type CapacityIndex struct {
 	// byLabel holds, per label key, the segments by label value: a node
 	// reads one map entry per key, which holds its segments themselves.
@@ -46,12 +100,29 @@ func quantityOr(q *resource.Quantity, def int64) int64 {
 	return q.Value()
 }
 
+// lastWritten returns when an object was last written, from its managed
+// fields (which CacheTransform keeps for CSIStorageCapacity objects as one
+// entry with the latest time), else its creation.
+func lastWritten(m *metav1.ObjectMeta) time.Time {
+	t := m.CreationTimestamp.Time
+	for _, f := range m.ManagedFields {
+		if f.Time != nil && f.Time.After(t) {
+			t = f.Time.Time
+		}
+	}
+	return t
+}
+
 func newCapacityIndex(capacities []*storagev1.CSIStorageCapacity) *CapacityIndex {
 	idx := &CapacityIndex{}
 	byLabel := map[string]map[string][]segment{}
 	for _, c := range capacities {
-		s := &segment{capacity: c, free: quantityOr(c.Capacity, -1)}
-		s.limit = quantityOr(c.MaximumVolumeSize, s.free)
+		s := &segment{
+			capacity: c,
+			free:     quantityOr(c.Capacity, -1),
+			maxSize:  quantityOr(c.MaximumVolumeSize, -1),
+			written:  lastWritten(&c.ObjectMeta),
+		}
 		topo := c.NodeTopology
 		switch {
 		case topo == nil:
@@ -81,36 +152,209 @@ func newCapacityIndex(capacities []*storagev1.CSIStorageCapacity) *CapacityIndex
 	return idx
 }
 
-// bestSegment returns, among the segments reachable from the node that can
-// hold a volume of the requested size, the one with the most free capacity.
-// It also returns the largest limit among reachable segments, -1 when none
-// is reachable, to explain a failure.
-func (idx *CapacityIndex) bestSegment(node *nodeView, request int64) (*segment, int64) {
-	var best *segment
-	largest := int64(-1)
-	consider := func(s *segment) {
-		largest = max(largest, s.limit)
-		if s.limit >= request && (best == nil || s.free > best.free) {
-			best = s
-		}
-	}
+// each calls f with every segment reachable from the node, in a fixed order.
+func (idx *CapacityIndex) each(node *nodeView, f func(*segment)) {
 	for _, l := range idx.byLabel {
 		if v, ok := node.Lookup(l.key); ok {
 			segments := l.byValue[v]
 			for i := range segments {
-				consider(&segments[i])
+				f(&segments[i])
 			}
 		}
 	}
 	for _, s := range idx.other {
 		if s.selector.Matches(node) {
-			consider(s)
+			f(s)
 		}
 	}
-	return best, largest
+}
+
+// assign records the claims kube-scheduler assigned a node to against the
+// segment each would be provisioned in: the reachable segment with the most
+// reported free capacity that can hold it, as a placement chooses it.
+// Provisioned volumes count only when their PV is newer than the segment's
+// capacity. node resolves a node name.
+func (idx *CapacityIndex) assign(claims []*corev1.PersistentVolumeClaim, node func(string) (*nodeView, bool), pv func(string) (*corev1.PersistentVolume, bool)) {
+	for _, pvc := range claims {
+		view, ok := node(pvc.Annotations[AnnSelectedNode])
+		if !ok {
+			continue
+		}
+		t := takenVolume{claim: pvc.Namespace + "/" + pvc.Name}
+		if q, ok := pvc.Spec.Resources.Requests[corev1.ResourceStorage]; ok {
+			t.bytes = q.Value()
+		}
+		// A claim whose PV the cache does not hold yet counts as still to
+		// be provisioned.
+		volume, ok := pv(pvc.Spec.VolumeName)
+		if ok {
+			if volume.CreationTimestamp.IsZero() {
+				continue // written by hand: taken as long reported
+			}
+			t.provisioned = volume.CreationTimestamp.Time
+			if q, ok := volume.Spec.Capacity[corev1.ResourceStorage]; ok {
+				t.bytes = q.Value()
+			}
+		}
+		// Where the claim fits, else where there is the most room: a
+		// provisioner that fails for lack of space removes the annotation.
+		var best, roomiest *segment
+		idx.each(view, func(s *segment) {
+			if l := s.limit(); l >= t.bytes && (best == nil || s.free > best.free) {
+				best = s
+			}
+			if roomiest == nil || s.free > roomiest.free {
+				roomiest = s
+			}
+		})
+		if best == nil {
+			best = roomiest
+		}
+		// The driver reports the capacity left after volumes created up to
+		// its last write; one created in the same second may be either side
+		// of it, and counts.
+		if best == nil || (ok && t.provisioned.Before(best.written)) {
+			continue
+		}
+		best.taken = append(best.taken, t)
+	}
 }
 
 // formatBytes prints a byte count in binary units.
 func formatBytes(b int64) string {
 	return resource.NewQuantity(b, resource.BinarySI).String()
+}
+
+// chooseSegment picks the segment a claim to provision on the node goes to:
+// of the reachable segments whose maximumVolumeSize admits the claim and
+// whose free capacity holds it together with what other placements took and
+// this pod's claims placed in the same segment before it, the one with the
+// most left. It returns the segment and its free capacity for this pod
+// (-1 when it reports none), or records why none fits.
+func (e *Evaluator) chooseSegment(s *PodState, d *delayedClaim, n *nodeState) (*segment, int64, bool) {
+	var best *segment
+	bestFree, bestLeft := int64(-1), int64(-1)
+	reachable := false
+	d.capacities.each(n.node, func(seg *segment) {
+		reachable = true
+		if seg.limit() < 0 || (seg.maxSize >= 0 && d.request > seg.maxSize) {
+			return
+		}
+		free, left := int64(-1), int64(-1)
+		if seg.free >= 0 {
+			free = e.segmentFree(s, seg)
+			left = free - podUse(n, seg)
+			if d.request > left {
+				return
+			}
+		}
+		if best == nil || left > bestLeft || (bestLeft < 0 && left >= 0) {
+			best, bestFree, bestLeft = seg, free, left
+		}
+	})
+	if best != nil {
+		return best, bestFree, true
+	}
+	if !reachable {
+		n.fail(CodeNotEnoughSpace, ErrReasonNotEnoughSpace, d.name, true, func() string {
+			return fmt.Sprintf("claim %s: requested %s, no CSIStorageCapacity of class %s reachable from the node", d.name, formatBytes(d.request), d.class.Name)
+		})
+		return nil, 0, false
+	}
+	e.explainNoSegment(s, d, n)
+	return nil, 0, false
+}
+
+// segmentFree is the segment's reported free capacity less what other
+// placements took and pods being scheduled hold.
+func (e *Evaluator) segmentFree(s *PodState, seg *segment) int64 {
+	taken, _ := seg.takenBy(s.now, e.opts.CapacityRefresh, s.ownsClaim)
+	return seg.free - taken - s.held[seg.capacity.StorageClassName]
+}
+
+// podUse is what the pod's claims already placed in the segment take.
+func podUse(n *nodeState, seg *segment) int64 {
+	var use int64
+	for _, p := range n.provisioned {
+		if p.segment == seg {
+			use += p.claim.request
+		}
+	}
+	return use
+}
+
+// explainNoSegment records why no reachable segment holds the claim: a
+// volume larger than any segment allows, or the sum of the pod's claims and
+// of other placements beyond the free capacity of the segment that came
+// closest. The reason names every claim of the pod that the segment would
+// have held.
+func (e *Evaluator) explainNoSegment(s *PodState, d *delayedClaim, n *nodeState) {
+	largest := int64(-1) // the largest maximumVolumeSize
+	var closest *segment // of the segments that admit the volume, the one with the most left
+	closestLeft := int64(0)
+	d.capacities.each(n.node, func(seg *segment) {
+		largest = max(largest, seg.maxSize)
+		if seg.free < 0 || (seg.maxSize >= 0 && d.request > seg.maxSize) {
+			return
+		}
+		if left := e.segmentFree(s, seg) - podUse(n, seg); closest == nil || left > closestLeft {
+			closest, closestLeft = seg, left
+		}
+	})
+	if closest == nil {
+		n.fail(CodeNotEnoughSpace, ErrReasonNotEnoughSpace, d.name, true, func() string {
+			if largest < 0 {
+				return fmt.Sprintf("claim %s: requested %s, the CSIStorageCapacity of class %s reachable from the node reports neither capacity nor maximumVolumeSize", d.name, formatBytes(d.request), d.class.Name)
+			}
+			return fmt.Sprintf("claim %s: requested %s, larger than the maximumVolumeSize %s of class %s on the node", d.name, formatBytes(d.request), formatBytes(largest), d.class.Name)
+		})
+		return
+	}
+	// The pod's claims placed in the segment before this one share the
+	// reason: together they do not fit.
+	claims := []string{}
+	sum := d.request
+	for _, p := range n.provisioned {
+		if p.segment == closest {
+			claims = append(claims, p.claim.name)
+			sum += p.claim.request
+			n.fail(CodeNotEnoughSpace, ErrReasonNotEnoughSpace, p.claim.name, true, nil)
+		}
+	}
+	claims = append(claims, d.name)
+	n.fail(CodeNotEnoughSpace, ErrReasonNotEnoughSpace, d.name, true, func() string {
+		return e.capacityDetail(s, closest, claims, sum)
+	})
+}
+
+// capacityDetail explains a segment that cannot hold the pod's claims:
+// "claims a, b: requested 220Gi of 120Gi free in CSIStorageCapacity ns/name
+// (150Gi reported, 30Gi taken by 1 claim placed since)".
+func (e *Evaluator) capacityDetail(s *PodState, seg *segment, claims []string, sum int64) string {
+	taken, count := seg.takenBy(s.now, e.opts.CapacityRefresh, s.ownsClaim)
+	held := s.held[seg.capacity.StorageClassName]
+	free := seg.free - taken - held
+	noun := "claim"
+	if len(claims) > 1 {
+		noun = "claims"
+	}
+	detail := fmt.Sprintf("%s %s: requested %s of %s free in CSIStorageCapacity %s", noun, strings.Join(claims, ", "), formatBytes(sum), formatBytes(max(free, 0)), seg.name())
+	var parts []string
+	if taken > 0 {
+		parts = append(parts, fmt.Sprintf("%s taken by %d %s placed since the driver last reported", formatBytes(taken), count, plural(count, "claim", "claims")))
+	}
+	if held > 0 {
+		parts = append(parts, fmt.Sprintf("%s held for pods being scheduled", formatBytes(held)))
+	}
+	if len(parts) > 0 {
+		detail += fmt.Sprintf(" (%s reported, %s)", formatBytes(seg.free), strings.Join(parts, ", "))
+	}
+	return detail
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }

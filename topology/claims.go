@@ -2,6 +2,8 @@ package topology
 
 import (
 	"slices"
+	"strings"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	storagev1 "k8s.io/api/storage/v1"
@@ -117,6 +119,20 @@ type PodState struct {
 	// rejection, when not nil, tells the nodes that fail for certain from
 	// their index (Evaluator.Rejects).
 	rejection *rejection
+	// now is when the pod was prepared; held are the bytes, by class, that
+	// pods being scheduled hold in memory (Holds).
+	now  time.Time
+	held map[string]int64
+}
+
+// ownsClaim reports whether a claim ("namespace/name") is one of the pod's
+// claims to provision, which the pod counts itself.
+func (s *PodState) ownsClaim(claim string) bool {
+	ns, name, _ := strings.Cut(claim, "/")
+	if ns != s.Pod.Namespace {
+		return false
+	}
+	return slices.ContainsFunc(s.delayed, func(d *delayedClaim) bool { return d.name == name })
 }
 
 // ExclusiveClaims returns, as "namespace/name", the pod's bound claims
@@ -141,7 +157,10 @@ func (s *PodState) HasClaims() bool { return len(s.bound)+len(s.delayed) > 0 || 
 // deleted claim, an unbound Immediate claim, a ReadWriteOncePod conflict) are
 // recorded in PodReasons.
 func (e *Evaluator) Prepare(pod *corev1.Pod) *PodState {
-	s := &PodState{Pod: pod, newVolumes: map[string][]string{}}
+	s := &PodState{Pod: pod, newVolumes: map[string][]string{}, now: e.clock()}
+	if e.holds != nil {
+		s.held = e.holds.capacity(pod.UID, e.snap)
+	}
 	immediate := false
 	for i := range pod.Spec.Volumes {
 		vol := &pod.Spec.Volumes[i]
@@ -180,6 +199,12 @@ func (e *Evaluator) Prepare(pod *corev1.Pod) *PodState {
 			continue
 		}
 		class, delayed := e.delayedBindingClass(pvc)
+		if className := volume.GetPersistentVolumeClaimClass(pvc); class == nil && className != "" {
+			// kube-scheduler takes such a claim for an Immediate one,
+			// waiting for a bind that no class will make.
+			s.PodReasons.add(CodeClassNotFound, classNotFound(name, className), "", "", true)
+			continue
+		}
 		if !delayed || pvc.Spec.VolumeName != "" {
 			immediate = true
 			continue

@@ -66,10 +66,10 @@ func TestPodLevelReasons(t *testing.T) {
 			want: map[string]outcome{"n1": unresolvable(topology.ErrReasonUnboundImmediate)},
 		},
 		{
-			name: "unbound claim of a missing class binds immediately",
+			name: "unbound claim of a missing class is named",
 			objs: objects(n1, st.MakePVC("data").Class("gone").Obj()),
 			pod:  pod,
-			want: map[string]outcome{"n1": unresolvable(topology.ErrReasonUnboundImmediate)},
+			want: map[string]outcome{"n1": unresolvable(`persistentvolumeclaim "data": storageclass "gone" not found`)},
 		},
 		{
 			name: "unbound claim without class",

@@ -3,6 +3,7 @@ package topology
 import (
 	"slices"
 	"sync"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 )
@@ -20,12 +21,33 @@ type Evaluator struct {
 	failFast   bool
 	messages   *sync.Map // CSI driver name -> its CSIDriverNotInstalled message
 	affinities *affinityCache
+	holds      *Holds // nil: no in-memory holds
+	clock      func() time.Time
 }
 
 // NewEvaluator returns an Evaluator over snap.
 func NewEvaluator(snap Snapshot, opts Options) *Evaluator {
-	return &Evaluator{snap: snap, opts: opts, messages: &sync.Map{}, affinities: newAffinityCache()}
+	return &Evaluator{snap: snap, opts: opts, messages: &sync.Map{}, affinities: newAffinityCache(), clock: time.Now}
 }
+
+// WithHolds returns an evaluator that counts what pods being scheduled hold
+// in h against capacity.
+func (e *Evaluator) WithHolds(h *Holds) *Evaluator {
+	c := *e
+	c.holds = h
+	return &c
+}
+
+// WithClock returns an evaluator that reads the time from now, which
+// decides how long provisioned volumes count against capacity.
+func (e *Evaluator) WithClock(now func() time.Time) *Evaluator {
+	c := *e
+	c.clock = now
+	return &c
+}
+
+// Holds returns the holds the evaluator counts, or nil.
+func (e *Evaluator) Holds() *Holds { return e.holds }
 
 // WithDetails returns an evaluator that also explains, in Reason.Detail and
 // ScoreComponent.Detail, the per-node figures behind each result. They cost
@@ -102,6 +124,9 @@ type Scratch struct {
 type provisioned struct {
 	claim   *delayedClaim
 	segment *segment
+	// free is what the segment has for this pod: its reported capacity
+	// less what other placements took (-1 when it reports no capacity).
+	free int64
 }
 
 // fail records a reason; detail, when not nil, explains it for this node

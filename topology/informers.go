@@ -34,7 +34,7 @@ func NewInformerSnapshot(factory informers.SharedInformerFactory) (*InformerSnap
 		{storage.CSINodes().Informer(), nil, &s.csiNodes},
 		{storage.CSIDrivers().Informer(), nil, &s.csiDrivers},
 		{core.PersistentVolumes().Informer(), pvIndexers(), &s.pvs},
-		{core.PersistentVolumeClaims().Informer(), nil, &s.pvcs},
+		{core.PersistentVolumeClaims().Informer(), claimIndexers(), &s.pvcs},
 		{storage.StorageClasses().Informer(), nil, &s.classes},
 		{storage.CSIStorageCapacities().Informer(), capacityIndexers(), &s.capacities},
 		{core.Pods().Informer(), podIndexers(), &s.pods},
@@ -120,8 +120,11 @@ func (s *InformerSnapshot) trackUsage(pods, attachments, claims, volumes, classe
 			},
 		}},
 		{claims, cache.ResourceEventHandlerFuncs{
-			AddFunc:    func(obj any) { onObject(obj, s.refreshClaimObject) },
-			UpdateFunc: func(_, obj any) { onObject(obj, s.refreshClaimObject) },
+			AddFunc: func(obj any) { onObject(obj, s.refreshClaimObject) },
+			UpdateFunc: func(old, obj any) {
+				onObject(old, s.forgetClaim)
+				onObject(obj, s.refreshClaimObject)
+			},
 			DeleteFunc: func(obj any) { onObject(obj, s.refreshClaimObject) },
 		}},
 		// Unbound claims count by their class's provisioner: a class that
@@ -131,7 +134,10 @@ func (s *InformerSnapshot) trackUsage(pods, attachments, claims, volumes, classe
 			AddFunc: func(any) { s.refreshPods() },
 		}},
 		{volumes, cache.ResourceEventHandlerFuncs{
-			AddFunc:    func(obj any) { onObject(obj, s.refreshVolume) },
+			AddFunc: func(obj any) {
+				onObject(obj, func(pv *corev1.PersistentVolume) { s.forgetClass(persistentVolumeClass(pv)) })
+				onObject(obj, s.refreshVolume)
+			},
 			UpdateFunc: func(_, obj any) { onObject(obj, s.refreshVolume) },
 			DeleteFunc: func(obj any) { onObject(obj, s.refreshVolume) },
 		}},
@@ -147,6 +153,7 @@ func (s *InformerSnapshot) trackUsage(pods, attachments, claims, volumes, classe
 }
 
 func (s *InformerSnapshot) refreshClaimObject(pvc *corev1.PersistentVolumeClaim) {
+	s.forgetClaim(pvc)
 	s.refreshClaim(pvc.Namespace, pvc.Name)
 }
 

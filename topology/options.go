@@ -1,5 +1,7 @@
 package topology
 
+import "time"
+
 // ShapePoint is one point of the capacity scoring function: at Utilization
 // percent (0..100) of a storage segment the node scores Score (0..10).
 // Between points the score is interpolated linearly, as in kube-scheduler's
@@ -38,7 +40,17 @@ type Options struct {
 	// CapacityShape maps utilization of a storage segment to a score. The
 	// points must be sorted by strictly increasing utilization.
 	CapacityShape []ShapePoint
+	// CapacityRefresh is how long after a volume's PV was created it still
+	// counts against its CSIStorageCapacity segment when the driver has not
+	// rewritten the segment since: by then the driver has reported capacity
+	// that includes it. external-provisioner polls capacity every minute by
+	// default and writes only what changed.
+	CapacityRefresh time.Duration
 }
+
+// DefaultCapacityRefresh is twice external-provisioner's default capacity
+// poll interval.
+const DefaultCapacityRefresh = 2 * time.Minute
 
 // DefaultOptions returns every rule on, equal weights and a capacity shape
 // that prefers the most free capacity, like kube-scheduler's
@@ -49,5 +61,6 @@ func DefaultOptions() Options {
 		ReadWriteOnceGuard: true,
 		Weights:            Weights{Locality: 1, Capacity: 1, AttachHeadroom: 1},
 		CapacityShape:      []ShapePoint{{Utilization: 0, Score: MaxScore}, {Utilization: 100, Score: 0}},
+		CapacityRefresh:    DefaultCapacityRefresh,
 	}
 }

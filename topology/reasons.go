@@ -66,6 +66,10 @@ func claimLost(name, pv string) string {
 	return fmt.Sprintf("persistentvolumeclaim %q bound to non-existent persistentvolume %q", name, pv)
 }
 
+func classNotFound(claim, class string) string {
+	return fmt.Sprintf("persistentvolumeclaim %q: storageclass %q not found", claim, class)
+}
+
 func ephemeralClaimPending(name string) string {
 	return fmt.Sprintf("waiting for ephemeral volume controller to create the persistentvolumeclaim %q", name)
 }
@@ -82,6 +86,7 @@ const (
 	CodeEphemeralClaimPending    Code = "EphemeralClaimPending"
 	CodeEphemeralClaimNotOwned   Code = "EphemeralClaimNotOwned"
 	CodeUnboundImmediate         Code = "UnboundImmediateClaim"
+	CodeClassNotFound            Code = "StorageClassNotFound"
 	CodePVNotExist               Code = "PVNotExist"
 	CodeNodeConflict             Code = "NodeAffinityConflict"
 	CodeVolumeZoneConflict       Code = "VolumeZoneConflict"

@@ -91,11 +91,11 @@ func (e *Evaluator) capacityScore(n *nodeState) (ScoreComponent, bool) {
 		name := p.claim.class.Name
 		i := slices.IndexFunc(use, func(u classUse) bool { return u.name == name })
 		if i < 0 {
-			use = append(use, classUse{name: name, free: p.segment.free})
+			use = append(use, classUse{name: name, free: p.free})
 			i = len(use) - 1
 		}
 		use[i].requested += p.claim.request
-		use[i].free = min(use[i].free, p.segment.free)
+		use[i].free = min(use[i].free, p.free)
 	}
 	if len(use) == 0 {
 		return ScoreComponent{}, false
@@ -114,7 +114,7 @@ func (e *Evaluator) capacityScore(n *nodeState) (ScoreComponent, bool) {
 		if detail != "" {
 			detail += "; "
 		}
-		detail += fmt.Sprintf("class %s: %s of %s free (%d%%)", u.name, formatBytes(u.requested), formatBytes(u.free), utilization)
+		detail += fmt.Sprintf("class %s: requested %s of %s free (%d%% of it)", u.name, formatBytes(u.requested), formatBytes(u.free), utilization)
 	}
 	return ScoreComponent{
 		Name:   ComponentCapacity,

@@ -6,6 +6,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	storagev1 "k8s.io/api/storage/v1"
 	"k8s.io/client-go/tools/cache"
+	"k8s.io/component-helpers/storage/volume"
 )
 
 // Snapshot is a read-only view of the cluster objects the rules read, with the
@@ -91,6 +92,18 @@ func pvIndexers() cache.Indexers {
 	}}
 }
 
+// claimIndexers index, by class, the claims kube-scheduler has assigned a
+// node to (AnnSelectedNode): what capacity accounting reads.
+func claimIndexers() cache.Indexers {
+	return cache.Indexers{indexByClass: func(obj any) ([]string, error) {
+		pvc, ok := obj.(*corev1.PersistentVolumeClaim)
+		if !ok || pvc.Annotations[AnnSelectedNode] == "" {
+			return nil, nil
+		}
+		return []string{volume.GetPersistentVolumeClaimClass(pvc)}, nil
+	}}
+}
+
 func capacityIndexers() cache.Indexers {
 	return cache.Indexers{indexByClass: func(obj any) ([]string, error) {
 		c, ok := obj.(*storagev1.CSIStorageCapacity)
@@ -140,6 +153,7 @@ func (s *indexedSnapshot) CapacityIndex(class string) *CapacityIndex {
 		return idx
 	}
 	idx := newCapacityIndex(s.CapacitiesByClass(class))
+	idx.assign(byIndex[*corev1.PersistentVolumeClaim](s.pvcs, indexByClass, class), s.nodeView, s.PersistentVolume)
 	if s.capacityIndexes == nil {
 		s.capacityIndexes = map[string]*CapacityIndex{}
 	}
@@ -149,9 +163,30 @@ func (s *indexedSnapshot) CapacityIndex(class string) *CapacityIndex {
 
 // forgetCapacities drops the compiled capacities of a class after a change.
 func (s *indexedSnapshot) forgetCapacities(c *storagev1.CSIStorageCapacity) {
+	s.forgetClass(c.StorageClassName)
+}
+
+// forgetClaim drops the compiled capacities of a claim's class when the
+// claim is assigned a node: it counts against its segment.
+func (s *indexedSnapshot) forgetClaim(pvc *corev1.PersistentVolumeClaim) {
+	if pvc.Annotations[AnnSelectedNode] != "" {
+		s.forgetClass(volume.GetPersistentVolumeClaimClass(pvc))
+	}
+}
+
+func (s *indexedSnapshot) forgetClass(class string) {
 	s.capacityMu.Lock()
 	defer s.capacityMu.Unlock()
-	delete(s.capacityIndexes, c.StorageClassName)
+	delete(s.capacityIndexes, class)
+}
+
+// nodeView returns the view of a node of the node table.
+func (s *indexedSnapshot) nodeView(name string) (*nodeView, bool) {
+	info, ok := s.table.get([]byte(name))
+	if !ok {
+		return nil, false
+	}
+	return &info.view, true
 }
 
 var _ Snapshot = &indexedSnapshot{}

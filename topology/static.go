@@ -21,7 +21,7 @@ func NewStaticSnapshot(objs ...runtime.Object) (Snapshot, error) {
 		csiNodes:    newIndexer(cache.Indexers{}),
 		csiDrivers:  newIndexer(cache.Indexers{}),
 		pvs:         newIndexer(pvIndexers()),
-		pvcs:        newIndexer(cache.Indexers{}),
+		pvcs:        newIndexer(claimIndexers()),
 		classes:     newIndexer(cache.Indexers{}),
 		capacities:  newIndexer(capacityIndexers()),
 		pods:        newIndexer(podIndexers()),

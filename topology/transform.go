@@ -25,6 +25,12 @@ func CacheTransform(obj any) (any, error) {
 		internTopologyKeys(o)
 	case *storagev1.StorageClass:
 		internAllowedTopologies(o)
+	case *storagev1.CSIStorageCapacity:
+		// Capacity accounting needs when the driver last wrote it.
+		if t := lastWritten(&o.ObjectMeta); t.After(o.CreationTimestamp.Time) {
+			o.ManagedFields = []metav1.ManagedFieldsEntry{{Time: &metav1.Time{Time: t}}}
+			return obj, nil
+		}
 	}
 	if m, err := meta.Accessor(obj); err == nil {
 		m.SetManagedFields(nil)

@@ -3,6 +3,8 @@
 package testing
 
 import (
+	"time"
+
 	corev1 "k8s.io/api/core/v1"
 	storagev1 "k8s.io/api/storage/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -215,6 +217,12 @@ func (w *PVWrapper) PreBoundTo(namespace, claim string) *PVWrapper {
 	return w
 }
 
+// Created sets the PV's creation time.
+func (w *PVWrapper) Created(t time.Time) *PVWrapper {
+	w.CreationTimestamp = metav1.Time{Time: t}
+	return w
+}
+
 // Phase sets status.phase.
 func (w *PVWrapper) Phase(p corev1.PersistentVolumePhase) *PVWrapper { w.Status.Phase = p; return w }
 
@@ -389,6 +397,13 @@ func (w *CapacityWrapper) MaximumVolumeSize(q string) *CapacityWrapper {
 // Topology sets nodeTopology to match one label.
 func (w *CapacityWrapper) Topology(k, v string) *CapacityWrapper {
 	w.NodeTopology = &metav1.LabelSelector{MatchLabels: map[string]string{k: v}}
+	return w
+}
+
+// Written records t as the last write of the object, in its managed
+// fields, as the API server does on every update.
+func (w *CapacityWrapper) Written(t time.Time) *CapacityWrapper {
+	w.ManagedFields = []metav1.ManagedFieldsEntry{{Manager: "csi-provisioner", Operation: metav1.ManagedFieldsOperationUpdate, Time: &metav1.Time{Time: t}}}
 	return w
 }
 

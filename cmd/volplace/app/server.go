@@ -140,7 +140,7 @@ func NewServer(ctx context.Context, o *options.ServeOptions, cfg *rest.Config) (
 		handler, err := extender.NewHandler(ev, extender.Options{
 			MaxBodyBytes: o.ExtenderMaxBodyBytes,
 			Ready:        s.snapshot.HasSynced,
-			InFlightTTL:  extender.DefaultInFlightTTL,
+			InFlightTTL:  topology.DefaultHoldTTL,
 		})
 		if err != nil {
 			return nil, err

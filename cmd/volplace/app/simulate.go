@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/volplace/volplace/cmd/volplace/app/simulate"
 	"github.com/volplace/volplace/topology"
@@ -18,6 +20,11 @@ type SimulateOptions struct {
 	Files  []string
 	Pod    string
 	Output string
+	// Plan places the pending pods one after another instead of each
+	// alone.
+	Plan bool
+	// Replicas overrides the replica count of the workloads in the files.
+	Replicas int
 }
 
 // NewSimulateOptions returns the defaults.
@@ -28,6 +35,8 @@ func (o *SimulateOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.StringArrayVarP(&o.Files, "filename", "f", nil, "File of cluster objects in YAML or JSON (several documents, or a List as `kubectl get -o yaml` writes); repeat for several files, - reads standard input.")
 	fs.StringVar(&o.Pod, "pod", "", "Evaluate only this pod, as NAMESPACE/NAME, even if it already has a node. By default every pending pod is evaluated.")
 	fs.StringVarP(&o.Output, "output", "o", o.Output, "Output format: table or json.")
+	fs.BoolVar(&o.Plan, "plan", false, "Place the pending pods one after another in kube-scheduler's queue order (priority, then creation), each taking the capacity, attach slots and volumes of its node, and print where each lands or why it cannot.")
+	fs.IntVar(&o.Replicas, "replicas", 0, "Expand every StatefulSet, Deployment and Job in the files to this many pods (with their claims) instead of the workload's own replica count.")
 }
 
 // Validate checks the flags.
@@ -38,6 +47,12 @@ func (o *SimulateOptions) Validate() []error {
 	}
 	if o.Output != "table" && o.Output != "json" {
 		errs = append(errs, fmt.Errorf("--output must be table or json, not %q", o.Output))
+	}
+	if o.Replicas < 0 || o.Replicas > simulate.MaxReplicas {
+		errs = append(errs, fmt.Errorf("--replicas must be between 0 and %d, not %d", simulate.MaxReplicas, o.Replicas))
+	}
+	if o.Plan && o.Pod != "" {
+		errs = append(errs, errors.New("--plan places every pending pod; it does not take --pod"))
 	}
 	if o.Pod != "" {
 		if ns, name, ok := strings.Cut(o.Pod, "/"); !ok || ns == "" || name == "" {
@@ -50,13 +65,19 @@ func (o *SimulateOptions) Validate() []error {
 func newSimulateCommand() *cobra.Command {
 	o := NewSimulateOptions()
 	cmd := &cobra.Command{
-		Use:   "simulate -f FILE [-f FILE...] [--pod NAMESPACE/NAME] [-o table|json]",
+		Use:   "simulate -f FILE [-f FILE...] [--pod NAMESPACE/NAME | --plan [--replicas N]] [-o table|json]",
 		Short: "Explain offline, per pending pod and node, whether the pod's volumes fit and why not",
 		Long: `simulate reads cluster objects from files (for example the output of
 kubectl get nodes,csinodes,csidrivers,pv,pvc,storageclasses,csistoragecapacities,pods,volumeattachments -A -o yaml)
 and evaluates every pending pod against every node with volplace's rules. Pods
 that have a node and have not finished are the cluster's current state: they
-hold volumes, attach slots and ReadWriteOncePod claims. No cluster is needed.`,
+hold volumes, attach slots and ReadWriteOncePod claims. No cluster is needed.
+
+StatefulSets, Deployments and Jobs in the files are expanded into the pods
+and claims their controllers would create (--replicas sets how many), so that
+a workload can be tried before it exists. With --plan the pending pods are
+placed one after another, as kube-scheduler would, and each placement takes
+what it uses from the next: will 12 replicas fit, and where?`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := errors.Join(o.Validate()...); err != nil {
@@ -76,6 +97,21 @@ func (o *SimulateOptions) Run(out, notes io.Writer) error {
 	if err != nil {
 		return err
 	}
+	objs, err = expandWorkloads(objs, o.Replicas, time.Now())
+	if err != nil {
+		return err
+	}
+	opts := topology.DefaultOptions()
+	if o.Plan {
+		plan, err := simulate.Plan(objs, opts, time.Now())
+		if err != nil {
+			return err
+		}
+		if o.Output == "json" {
+			return simulate.WritePlanJSON(out, plan)
+		}
+		return simulate.WritePlanTable(out, plan)
+	}
 	snap, err := topology.NewStaticSnapshot(objs...)
 	if err != nil {
 		return err
@@ -85,7 +121,7 @@ func (o *SimulateOptions) Run(out, notes io.Writer) error {
 	if err != nil {
 		return err
 	}
-	ev := topology.NewEvaluator(snap, topology.DefaultOptions()).WithDetails()
+	ev := topology.NewEvaluator(snap, opts).WithDetails()
 	reports := make([]*simulate.PodReport, 0, len(pods))
 	for _, pod := range pods {
 		reports = append(reports, simulate.Evaluate(ev, pod))
@@ -94,4 +130,23 @@ func (o *SimulateOptions) Run(out, notes io.Writer) error {
 		return simulate.WriteJSON(out, reports)
 	}
 	return simulate.WriteTable(out, reports)
+}
+
+// expandWorkloads replaces the workloads among objs by the pods and claims
+// their controllers would create.
+func expandWorkloads(objs []runtime.Object, replicas int, now time.Time) ([]runtime.Object, error) {
+	cluster, workloads := simulate.SplitWorkloads(objs)
+	for _, w := range workloads {
+		pods, claims, err := simulate.Expand(w, cluster, simulate.ExpandOptions{Replicas: replicas, Now: now})
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range claims {
+			cluster = append(cluster, c)
+		}
+		for _, p := range pods {
+			cluster = append(cluster, p)
+		}
+	}
+	return cluster, nil
 }

@@ -21,6 +21,10 @@ func TestSimulateExamples(t *testing.T) {
 		example string
 		output  string
 		pod     string
+		// extra files of the example; plan and replicas as the flags.
+		extra    []string
+		plan     bool
+		replicas int
 	}{
 		{name: "zonal-table", example: "zonal", output: "table"},
 		{name: "zonal-json", example: "zonal", output: "json"},
@@ -30,13 +34,24 @@ func TestSimulateExamples(t *testing.T) {
 		{name: "capacity-table", example: "capacity", output: "table"},
 		{name: "capacity-json", example: "capacity", output: "json"},
 		{name: "storage-stack-table", example: "storage-stack", output: "table"},
+		{name: "plan-table", example: "plan", output: "table", extra: []string{"statefulset.yaml"}, plan: true, replicas: 12},
+		{name: "plan-json", example: "plan", output: "json", extra: []string{"statefulset.yaml"}, plan: true, replicas: 12},
+		{name: "plan-own-replicas", example: "plan", output: "table", extra: []string{"statefulset.yaml"}, plan: true},
+		{name: "capacity-plan", example: "capacity", output: "table", plan: true},
+		{name: "local-plan", example: "local", output: "table", plan: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			dir := filepath.Join("..", "..", "..", "examples", tt.example)
 			o := &SimulateOptions{
-				Files:  []string{filepath.Join("..", "..", "..", "examples", tt.example, "cluster.yaml")},
-				Output: tt.output,
-				Pod:    tt.pod,
+				Files:    []string{filepath.Join(dir, "cluster.yaml")},
+				Output:   tt.output,
+				Pod:      tt.pod,
+				Plan:     tt.plan,
+				Replicas: tt.replicas,
+			}
+			for _, f := range tt.extra {
+				o.Files = append(o.Files, filepath.Join(dir, f))
 			}
 			if errs := o.Validate(); len(errs) > 0 {
 				t.Fatalf("Validate() = %v", errs)

@@ -65,6 +65,9 @@ func Validate(c *Configuration) field.ErrorList {
 	if c.Kind != Kind {
 		errs = append(errs, field.NotSupported(field.NewPath("kind"), c.Kind, []string{Kind}))
 	}
+	if d := c.Rules.CapacityRefresh; d != nil && d.Duration < 0 {
+		errs = append(errs, field.Invalid(field.NewPath("rules", "capacityRefresh"), d.Duration.String(), "must not be negative"))
+	}
 	scoring := field.NewPath("scoring")
 	if w := c.Scoring.Weights; w != nil {
 		path := scoring.Child("weights")

@@ -1,6 +1,8 @@
 package config
 
 import (
+	"time"
+
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -81,11 +83,17 @@ func TestParse(t *testing.T) {
 		{name: "empty configuration keeps defaults", input: header, want: &defaults},
 		{
 			name:  "rules and scoring",
-			input: header + "rules: {requireCSIDriver: false, readWriteOnceGuard: false}\nscoring:\n  weights: {locality: 5, capacity: 0}\n  capacityShape: [{utilization: 0, score: 0}, {utilization: 100, score: 10}]\n",
+			input: header + "rules: {requireCSIDriver: false, readWriteOnceGuard: false, capacityRefresh: 90s}\nscoring:\n  weights: {locality: 5, capacity: 0}\n  capacityShape: [{utilization: 0, score: 0}, {utilization: 100, score: 10}]\n",
 			want: &topology.Options{
-				Weights:       topology.Weights{Locality: 5, Capacity: 0, AttachHeadroom: 1},
-				CapacityShape: []topology.ShapePoint{{Utilization: 0, Score: 0}, {Utilization: 100, Score: 10}},
+				Weights:         topology.Weights{Locality: 5, Capacity: 0, AttachHeadroom: 1},
+				CapacityShape:   []topology.ShapePoint{{Utilization: 0, Score: 0}, {Utilization: 100, Score: 10}},
+				CapacityRefresh: 90 * time.Second,
 			},
+		},
+		{
+			name:    "negative capacity refresh",
+			input:   header + "rules: {capacityRefresh: -1s}\n",
+			wantErr: `rules.capacityRefresh: Invalid value: "-1s": must not be negative`,
 		},
 		{
 			name:    "wrong apiVersion and kind",

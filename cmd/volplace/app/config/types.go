@@ -5,6 +5,7 @@ package config
 import (
 	corev1 "k8s.io/api/core/v1"
 	storagev1 "k8s.io/api/storage/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/volplace/volplace/topology"
 	"github.com/volplace/volplace/webhook"
@@ -80,6 +81,10 @@ type Rules struct {
 	// ReadWriteOnceGuard pins a pod to the node where its single-node volume
 	// is attached or in use. Default true.
 	ReadWriteOnceGuard *bool `json:"readWriteOnceGuard,omitempty"`
+	// CapacityRefresh is how long a provisioned volume counts against its
+	// CSIStorageCapacity after its PV was created, when the driver has not
+	// rewritten the capacity since. Default 2m.
+	CapacityRefresh *metav1.Duration `json:"capacityRefresh,omitempty"`
 }
 
 // Scoring tunes the prioritize verb.
@@ -108,6 +113,9 @@ func (c *Configuration) TopologyOptions() topology.Options {
 	o := topology.DefaultOptions()
 	set(&o.RequireCSIDriver, c.Rules.RequireCSIDriver)
 	set(&o.ReadWriteOnceGuard, c.Rules.ReadWriteOnceGuard)
+	if d := c.Rules.CapacityRefresh; d != nil {
+		o.CapacityRefresh = d.Duration
+	}
 	if w := c.Scoring.Weights; w != nil {
 		set(&o.Weights.Locality, w.Locality)
 		set(&o.Weights.Capacity, w.Capacity)

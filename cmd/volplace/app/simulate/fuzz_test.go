@@ -29,7 +29,20 @@ func FuzzLoad(f *testing.F) {
 			}
 			return
 		}
-		snap, err := topology.NewStaticSnapshot(objs...)
+		cluster, workloads := SplitWorkloads(objs)
+		for _, w := range workloads {
+			pods, claims, err := Expand(w, cluster, ExpandOptions{Replicas: 3})
+			if err != nil {
+				continue
+			}
+			for _, c := range claims {
+				cluster = append(cluster, c)
+			}
+			for _, p := range pods {
+				cluster = append(cluster, p)
+			}
+		}
+		snap, err := topology.NewStaticSnapshot(cluster...)
 		if err != nil {
 			t.Fatalf("loaded objects the snapshot refuses: %v", err)
 		}

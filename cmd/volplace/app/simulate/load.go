@@ -1,5 +1,6 @@
-// Package simulate loads cluster objects from files and reports, per pending
-// pod and node, whether the pod's volumes fit and why not.
+// Package simulate loads cluster objects from files, expands workloads into
+// the pods and claims their controllers would create, and reports, per
+// pending pod and node, whether the pod's volumes fit and why not.
 package simulate
 
 import (
@@ -30,7 +31,8 @@ const MaxFileSize = 256 << 20
 // Loader decodes Kubernetes objects from YAML or JSON.
 type Loader struct {
 	decoder runtime.Decoder
-	// Notes receives one line per document skipped (unknown kinds).
+	// Notes receives one line per document skipped (kinds neither topology
+	// nor Expand reads).
 	Notes io.Writer
 }
 
@@ -40,7 +42,8 @@ func NewLoader(notes io.Writer) *Loader {
 }
 
 // LoadFiles reads every file ("-" is standard input) and returns the objects
-// topology reads.
+// topology reads and the workloads Expand reads (SplitWorkloads separates
+// them).
 func (l *Loader) LoadFiles(paths []string) ([]runtime.Object, error) {
 	var objs []runtime.Object
 	for _, path := range paths {
@@ -78,7 +81,10 @@ func readFile(path string) ([]byte, error) {
 }
 
 // Load decodes the documents of one file: several YAML documents, JSON, or
-// a List as `kubectl get -o yaml` writes. Errors name the file and document.
+// a List as `kubectl get -o yaml` writes. It keeps the objects topology
+// reads and the workloads Expand reads (apps/v1 StatefulSets and
+// Deployments, batch/v1 Jobs) and skips other kinds with a note. Errors
+// name the file and document.
 func (l *Loader) Load(name string, data []byte) ([]runtime.Object, error) {
 	reader := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(data)))
 	var objs []runtime.Object
@@ -131,18 +137,33 @@ func (l *Loader) decode(where string, raw []byte, allowList bool) ([]runtime.Obj
 		return objs, nil
 	}
 	if !topology.SupportedKind(head.Kind) {
-		l.note("%s: skipping %s %s: volplace does not read this kind", where, head.APIVersion, head.Kind)
-		return nil, nil
+		want, ok := workloadAPIVersions[head.Kind]
+		if !ok {
+			l.note("%s: skipping %s %s: volplace does not read this kind", where, head.APIVersion, head.Kind)
+			return nil, nil
+		}
+		if head.APIVersion != want {
+			l.note("%s: skipping %s %s: volplace reads only %s %s", where, head.APIVersion, head.Kind, want, head.Kind)
+			return nil, nil
+		}
 	}
 	obj, _, err := l.decoder.Decode(raw, nil, nil)
 	if err != nil {
 		return nil, fmt.Errorf("%s: decoding %s: %w", where, head.Kind, err)
 	}
-	if !topology.SupportedObject(obj) {
+	if !topology.SupportedObject(obj) && !IsWorkload(obj) {
 		l.note("%s: skipping %s %s: volplace reads only the v1 version of this kind", where, head.APIVersion, head.Kind)
 		return nil, nil
 	}
 	return []runtime.Object{obj}, nil
+}
+
+// workloadAPIVersions are the kinds of the workloads Expand reads and
+// their one API version.
+var workloadAPIVersions = map[string]string{
+	statefulSetKind.Kind: statefulSetKind.GroupVersion().String(),
+	deploymentKind.Kind:  deploymentKind.GroupVersion().String(),
+	jobKind.Kind:         jobKind.GroupVersion().String(),
 }
 
 func isNull(raw []byte) bool {

@@ -59,9 +59,34 @@ func TestLoad(t *testing.T) {
 		},
 		{
 			name:      "unknown kind is skipped with a note",
-			input:     "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\n---\napiVersion: v1\nkind: Node\nmetadata: {name: n1}\n",
+			input:     "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm}\n---\napiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: ds}\n---\napiVersion: v1\nkind: Node\nmetadata: {name: n1}\n",
 			want:      []string{"*v1.Node n1"},
-			wantNotes: "note: f.yaml: document 1: skipping apps/v1 Deployment: volplace does not read this kind\n",
+			wantNotes: "note: f.yaml: document 1: skipping v1 ConfigMap: volplace does not read this kind\nnote: f.yaml: document 2: skipping apps/v1 DaemonSet: volplace does not read this kind\n",
+		},
+		{
+			name:  "workloads are kept",
+			input: "apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: db}\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\n---\napiVersion: batch/v1\nkind: Job\nmetadata: {name: etl}\n",
+			want:  []string{"*v1.StatefulSet db", "*v1.Deployment web", "*v1.Job etl"},
+		},
+		{
+			name:  "workloads in a List as kubectl writes it",
+			input: "apiVersion: v1\nkind: List\nitems:\n- apiVersion: apps/v1\n  kind: StatefulSet\n  metadata: {name: db, namespace: ns}\n  spec: {replicas: 3, volumeClaimTemplates: [{metadata: {name: data}}]}\n- apiVersion: v1\n  kind: Node\n  metadata: {name: n1}\n",
+			want:  []string{"*v1.StatefulSet db", "*v1.Node n1"},
+		},
+		{
+			name:  "typed workload list",
+			input: `{"apiVersion":"batch/v1","kind":"JobList","items":[{"apiVersion":"batch/v1","kind":"Job","metadata":{"name":"etl"}}]}`,
+			want:  []string{"*v1.Job etl"},
+		},
+		{
+			name:      "other versions and groups of workload kinds are skipped with a note",
+			input:     "apiVersion: apps/v1beta2\nkind: StatefulSet\nmetadata: {name: db}\n---\napiVersion: batch.volcano.sh/v1alpha1\nkind: Job\nmetadata: {name: etl}\n",
+			wantNotes: "note: f.yaml: document 1: skipping apps/v1beta2 StatefulSet: volplace reads only apps/v1 StatefulSet\nnote: f.yaml: document 2: skipping batch.volcano.sh/v1alpha1 Job: volplace reads only batch/v1 Job\n",
+		},
+		{
+			name:    "workload field of the wrong type names the kind",
+			input:   "apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: db}\nspec: {replicas: many}\n",
+			wantErr: "f.yaml: document 1: decoding StatefulSet:",
 		},
 		{
 			name:      "older API version is skipped with a note",

@@ -1,0 +1,127 @@
+package topology
+
+import (
+	"sync"
+	"time"
+
+	"k8s.io/apimachinery/pkg/types"
+)
+
+// DefaultHoldTTL is how long a pod's holds last after it passes filter:
+// longer than kube-scheduler needs to reach the binding of a pod, which is
+// when the API shows what the pod took.
+const DefaultHoldTTL = 10 * time.Second
+
+// Holds are what pods that passed filter hold in one volplace process, for
+// the short window before the API shows where kube-scheduler put them.
+// Everything else that placements take is read from the API objects, the
+// same in every replica: a claim's selected-node annotation, a pod's node.
+// Until then, two pods filtered in the same instant would both see the
+// same free capacity and the same unused ReadWriteOnce volume.
+//
+// A pod that passes filter holds its bound single-node claims (other pods
+// using them are sent back to the queue until the hold ends) and the
+// capacity its claims to provision need, against every segment of their
+// class, since the node kube-scheduler will pick is not known yet. A
+// capacity hold ends when the cache shows the claim's selected-node (the
+// claim then counts against its node's segment) or when the hold expires.
+type Holds struct {
+	mu   sync.Mutex
+	ttl  time.Duration
+	now  func() time.Time
+	pods map[types.UID]*hold
+}
+
+type hold struct {
+	expires   time.Time
+	exclusive []string // bound single-node claims, namespace/name
+	volumes   []heldVolume
+}
+
+// heldVolume is a claim waiting for its selected-node annotation.
+type heldVolume struct {
+	namespace, name, class string
+	bytes                  int64
+}
+
+// NewHolds returns holds that last ttl on the clock now (time.Now when
+// nil).
+func NewHolds(ttl time.Duration, now func() time.Time) *Holds {
+	if now == nil {
+		now = time.Now
+	}
+	return &Holds{ttl: ttl, now: now, pods: map[types.UID]*hold{}}
+}
+
+// Hold records what the pod holds after it passed filter on some node,
+// replacing what it held before.
+func (h *Holds) Hold(s *PodState) {
+	held := &hold{exclusive: s.ExclusiveClaims()}
+	for _, d := range s.delayed {
+		if d.capacities != nil && d.selectedNode == "" {
+			held.volumes = append(held.volumes, heldVolume{namespace: d.pvc.Namespace, name: d.pvc.Name, class: d.class.Name, bytes: d.request})
+		}
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if len(held.exclusive) == 0 && len(held.volumes) == 0 {
+		delete(h.pods, s.Pod.UID)
+		return
+	}
+	held.expires = h.now().Add(h.ttl)
+	h.pods[s.Pod.UID] = held
+}
+
+// ExclusiveHeldByOther reports whether another pod holds one of the pod's
+// bound single-node claims.
+func (h *Holds) ExclusiveHeldByOther(s *PodState) bool {
+	claims := s.ExclusiveClaims()
+	if len(claims) == 0 {
+		return false
+	}
+	found := false
+	h.each(s.Pod.UID, func(held *hold) {
+		for _, c := range held.exclusive {
+			for _, want := range claims {
+				found = found || c == want
+			}
+		}
+	})
+	return found
+}
+
+// capacity returns, by class, the bytes other pods hold for claims the
+// snapshot does not show placed yet.
+func (h *Holds) capacity(pod types.UID, snap Snapshot) map[string]int64 {
+	var out map[string]int64
+	h.each(pod, func(held *hold) {
+		for _, v := range held.volumes {
+			pvc, ok := snap.PersistentVolumeClaim(v.namespace, v.name)
+			if !ok || pvc.Spec.VolumeName != "" || pvc.Annotations[AnnSelectedNode] != "" {
+				continue // gone, or counted from the API
+			}
+			if out == nil {
+				out = map[string]int64{}
+			}
+			out[v.class] += v.bytes
+		}
+	})
+	return out
+}
+
+// each calls f with the live holds of pods other than pod, dropping
+// expired ones.
+func (h *Holds) each(pod types.UID, f func(*hold)) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	now := h.now()
+	for uid, held := range h.pods {
+		if now.After(held.expires) {
+			delete(h.pods, uid)
+			continue
+		}
+		if uid != pod {
+			f(held)
+		}
+	}
+}
