@@ -33,6 +33,11 @@ type candidate struct {
 	message            string
 }
 
+// resetVerdict clears the candidate's verdict for another evaluation.
+func (c *candidate) resetVerdict() {
+	c.fits, c.unresolvable, c.score, c.code, c.message = false, false, 0, "", ""
+}
+
 // evaluate gives every known candidate its verdict, splitting them over up
 // to parallelism goroutines as kube-scheduler splits its own filters.
 func evaluate(ev *topology.Evaluator, state *topology.PodState, cands []candidate, parallelism int) {

@@ -1,6 +1,10 @@
 package extender
 
 import (
+	"context"
+	"slices"
+	"time"
+
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/volplace/volplace/topology"
@@ -19,10 +23,15 @@ type filterOutcome struct {
 	rejected             map[topology.Code]int
 }
 
+// settleTimeout bounds how long a filter request waits for the placements of
+// pods being scheduled to reach the cache (topology.Holds.Settle): far less
+// than kube-scheduler's extender timeout, far more than a binding takes.
+const settleTimeout = time.Second
+
 // filter evaluates the pod on the request's nodes. With holds, a pod that
 // passes on some node holds what it needs until the API shows where it went,
 // and a pod whose single-node claims another pod holds is sent back.
-func filter(ev *topology.Evaluator, holds *topology.Holds, req *request, parallelism int) *filterOutcome {
+func filter(ctx context.Context, ev *topology.Evaluator, holds *topology.Holds, req *request, parallelism int) *filterOutcome {
 	out := &filterOutcome{rejected: map[topology.Code]int{}, cands: req.candidates()}
 	if !topology.HasClaims(req.Pod) {
 		for i := range out.cands {
@@ -38,6 +47,16 @@ func filter(ev *topology.Evaluator, holds *topology.Holds, req *request, paralle
 		}
 	} else {
 		evaluate(ev, state, out.cands, parallelism)
+		// Fitting nowhere while other pods being scheduled hold capacity:
+		// wait for their placements to reach the cache, and look again.
+		if holds != nil && state.HeldByOthers() && !slices.ContainsFunc(out.cands, func(c candidate) bool { return c.fits }) &&
+			holds.Settle(ctx, req.Pod.UID, ev.Snapshot(), settleTimeout) {
+			state = ev.Prepare(req.Pod)
+			for i := range out.cands {
+				out.cands[i].resetVerdict()
+			}
+			evaluate(ev, state, out.cands, parallelism)
+		}
 	}
 	passed := 0
 	// Runs of nodes rejected for the same reason are counted before they
@@ -69,8 +88,12 @@ func filter(ev *topology.Evaluator, holds *topology.Holds, req *request, paralle
 	if runLength > 0 {
 		out.rejected[run] += runLength
 	}
-	if passed > 0 && holds != nil {
+	switch {
+	case holds == nil:
+	case passed > 0:
 		holds.Hold(state)
+	default:
+		holds.Release(req.Pod.UID)
 	}
 	out.setPassed(req, passed)
 	return out

@@ -139,7 +139,7 @@ func (s *server) filter(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, &extenderv1.ExtenderFilterResult{Error: "volplace: cache not synced yet"})
 		return
 	}
-	out := filter(s.ev, s.holds, args, s.opts.Parallelism)
+	out := filter(r.Context(), s.ev, s.holds, args, s.opts.Parallelism)
 	defer releaseCandidates(out.cands)
 	for code, n := range out.rejected {
 		filteredNodesTotal.WithLabelValues(string(code)).Add(float64(n))

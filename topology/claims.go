@@ -125,6 +125,12 @@ type PodState struct {
 	held map[string]int64
 }
 
+// HeldByOthers reports whether, when the pod was prepared, pods being
+// scheduled held capacity its claims to provision compete for.
+func (s *PodState) HeldByOthers() bool {
+	return slices.ContainsFunc(s.delayed, func(d *delayedClaim) bool { return d.capacities != nil && s.held[d.class.Name] > 0 })
+}
+
 // ownsClaim reports whether a claim ("namespace/name") is one of the pod's
 // claims to provision, which the pod counts itself.
 func (s *PodState) ownsClaim(claim string) bool {

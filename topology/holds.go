@@ -1,6 +1,7 @@
 package topology
 
 import (
+	"context"
 	"sync"
 	"time"
 
@@ -125,3 +126,36 @@ func (h *Holds) each(pod types.UID, f func(*hold)) {
 		}
 	}
 }
+
+// Release drops what the pod holds: it passed filter on no node.
+func (h *Holds) Release(pod types.UID) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	delete(h.pods, pod)
+}
+
+// Settle waits, at most timeout, until no pod other than pod holds capacity
+// that the snapshot does not show placed yet, and reports whether none
+// does. Pods being scheduled reach their binding within milliseconds of
+// passing filter: a pod that fits nowhere while they hold capacity waits
+// for their placements to reach the cache rather than being sent back to a
+// queue that no later event may wake.
+func (h *Holds) Settle(ctx context.Context, pod types.UID, snap Snapshot, timeout time.Duration) bool {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	tick := time.NewTicker(settlePoll)
+	defer tick.Stop()
+	for {
+		if len(h.capacity(pod, snap)) == 0 {
+			return true
+		}
+		select {
+		case <-ctx.Done():
+			return false
+		case <-tick.C:
+		}
+	}
+}
+
+// settlePoll is how often Settle looks at the cache.
+const settlePoll = 5 * time.Millisecond
