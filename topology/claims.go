@@ -34,10 +34,12 @@ func claimName(pod *corev1.Pod, vol *corev1.Volume) string {
 }
 
 // HasClaims reports whether the pod uses a PersistentVolumeClaim, directly or
-// through a generic ephemeral volume. Pods without claims fit every node.
+// through a generic ephemeral volume, or an inline volume of an in-tree
+// plugin that CSI migration attaches through a CSI driver. Other pods fit
+// every node.
 func HasClaims(pod *corev1.Pod) bool {
 	return slices.ContainsFunc(pod.Spec.Volumes, func(v corev1.Volume) bool {
-		return v.PersistentVolumeClaim != nil || v.Ephemeral != nil
+		return v.PersistentVolumeClaim != nil || v.Ephemeral != nil || translator.IsInlineMigratable(&v)
 	})
 }
 
@@ -114,8 +116,11 @@ type PodState struct {
 	newVolumes map[string][]string
 	newDrivers []string
 	// present counts, by node and driver, the new volumes a node already
-	// holds, which do not count again against its attach limit.
-	present map[nodeDriver]int
+	// holds, which do not count again against its attach limit;
+	// presentByPods those that pods on the node use, all that
+	// kube-scheduler's NodeVolumeLimits leaves out (Options.
+	// InTreeVolumeLimits).
+	present, presentByPods map[nodeDriver]int
 	// rejection, when not nil, tells the nodes that fail for certain from
 	// their index (Evaluator.Rejects).
 	rejection *rejection
@@ -157,7 +162,9 @@ func (s *PodState) ExclusiveClaims() []string {
 
 // HasClaims reports whether the pod uses any claim; without claims every node
 // fits and scores zero.
-func (s *PodState) HasClaims() bool { return len(s.bound)+len(s.delayed) > 0 || len(s.PodReasons) > 0 }
+func (s *PodState) HasClaims() bool {
+	return len(s.bound)+len(s.delayed)+len(s.newVolumes) > 0 || len(s.PodReasons) > 0
+}
 
 // Prepare resolves the pod's claims once. Pod-level failures (a missing or
 // deleted claim, an unbound Immediate claim, a ReadWriteOncePod conflict) are
@@ -227,13 +234,22 @@ func (e *Evaluator) Prepare(pod *corev1.Pod) *PodState {
 		}
 	}
 	for _, b := range s.bound {
-		if b.pv != nil && b.pv.Spec.CSI != nil {
-			addVolume(csiVolumeKey(b.pv.Spec.CSI))
+		if b.pv == nil {
+			continue
+		}
+		if src := pvCSISource(b.pv); src != nil {
+			addVolume(csiVolumeKey(src))
 		}
 	}
 	for _, d := range s.delayed {
 		if d.class.Provisioner != "" {
-			addVolume(volumeKey{driver: d.class.Provisioner, key: unboundVolumeKey(d.class.Provisioner, d.pvc)})
+			driver := provisionerDriver(d.class.Provisioner)
+			addVolume(volumeKey{driver: driver, key: unboundVolumeKey(driver, d.pvc)})
+		}
+	}
+	for i := range pod.Spec.Volumes {
+		if k, ok := inlineVolumeKey(&pod.Spec.Volumes[i], pod.Namespace); ok {
+			addVolume(k)
 		}
 	}
 	for driver, keys := range s.newVolumes {
@@ -244,6 +260,15 @@ func (e *Evaluator) Prepare(pod *corev1.Pod) *PodState {
 					s.present = map[nodeDriver]int{}
 				}
 				s.present[nodeDriver{node: node, driver: driver}]++
+			}
+			if !e.opts.InTreeVolumeLimits {
+				continue
+			}
+			for _, node := range e.snap.VolumePodNodes(key) {
+				if s.presentByPods == nil {
+					s.presentByPods = map[nodeDriver]int{}
+				}
+				s.presentByPods[nodeDriver{node: node, driver: driver}]++
 			}
 		}
 	}

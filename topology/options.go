@@ -35,6 +35,15 @@ type Options struct {
 	// ReadWriteOnceGuard pins a pod whose bound ReadWriteOnce volume is
 	// attached to, or used by a running pod on, another node to that node.
 	ReadWriteOnceGuard bool
+	// InTreeVolumeLimits counts attach limits as kube-scheduler's
+	// NodeVolumeLimits plugin does, for a scheduler profile that runs it
+	// next to volplace (kube-scheduler's default): a new volume already
+	// attached to the node by a VolumeAttachment that no pod on the node
+	// uses counts both as attached and as new, so the node is rejected as
+	// kube-scheduler will reject it. Off, each volume counts once, as it
+	// does on the node, for a profile where volplace is the only volume
+	// filter.
+	InTreeVolumeLimits bool
 	// Weights weigh the score components.
 	Weights Weights
 	// CapacityShape maps utilization of a storage segment to a score. The
@@ -59,6 +68,7 @@ func DefaultOptions() Options {
 	return Options{
 		RequireCSIDriver:   true,
 		ReadWriteOnceGuard: true,
+		InTreeVolumeLimits: true,
 		Weights:            Weights{Locality: 1, Capacity: 1, AttachHeadroom: 1},
 		CapacityShape:      []ShapePoint{{Utilization: 0, Score: MaxScore}, {Utilization: 100, Score: 0}},
 		CapacityRefresh:    DefaultCapacityRefresh,

@@ -17,6 +17,9 @@ type podRecord struct {
 	NodeName string
 	Phase    corev1.PodPhase
 	Volumes  []podVolume
+	// Inline are its inline volumes of in-tree plugins that CSI migration
+	// attaches through a CSI driver.
+	Inline []corev1.Volume
 }
 
 // podVolume is a claim volume of a pod.
@@ -34,6 +37,8 @@ func newPodRecord(p *corev1.Pod) *podRecord {
 		v := &p.Spec.Volumes[i]
 		if claim := claimName(p, v); claim != "" {
 			r.Volumes = append(r.Volumes, podVolume{Name: v.Name, Claim: claim, Ephemeral: v.Ephemeral != nil})
+		} else if translator.IsInlineMigratable(v) {
+			r.Inline = append(r.Inline, *v.DeepCopy())
 		}
 	}
 	return r
@@ -55,6 +60,7 @@ func (r *podRecord) pod() *corev1.Pod {
 		}
 		p.Spec.Volumes = append(p.Spec.Volumes, vol)
 	}
+	p.Spec.Volumes = append(p.Spec.Volumes, r.Inline...)
 	return p
 }
 
@@ -66,6 +72,7 @@ func (r *podRecord) DeepCopyObject() runtime.Object {
 	c := *r
 	c.ObjectMeta = *r.DeepCopy() // ObjectMeta's DeepCopy
 	c.Volumes = append([]podVolume(nil), r.Volumes...)
+	c.Inline = append([]corev1.Volume(nil), r.Inline...)
 	return &c
 }
 

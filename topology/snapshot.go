@@ -56,6 +56,8 @@ type Snapshot interface {
 	// VolumeNodes returns the nodes that hold a volume, by its key: the
 	// driver, "/", and the volume handle.
 	VolumeNodes(key string) []string
+	// VolumePodNodes returns the nodes whose pods use a volume, by its key.
+	VolumePodNodes(key string) []string
 }
 
 // Index names, shared by the informer-backed and the static snapshot.

@@ -2,6 +2,7 @@ package topology
 
 import (
 	"slices"
+	"strings"
 	"sync"
 
 	corev1 "k8s.io/api/core/v1"
@@ -42,7 +43,10 @@ type nodeDriver struct{ node, driver string }
 type nodeHolders struct {
 	node    string
 	holders int
+	pods    int // of holders, the pods
 }
+
+func isPodHolder(holder string) bool { return strings.HasPrefix(holder, "pod/") }
 
 func newNodeUsage() *nodeUsage {
 	return &nodeUsage{
@@ -75,11 +79,16 @@ func (u *nodeUsage) set(holder string, h holding) {
 		if keys[k.key]++; keys[k.key] == 1 {
 			u.counts[nd]++
 		}
+		pods := 0
+		if isPodHolder(holder) {
+			pods = 1
+		}
 		nodes := u.nodes[k.key]
 		if i := slices.IndexFunc(nodes, func(n nodeHolders) bool { return n.node == h.node }); i >= 0 {
 			nodes[i].holders++
+			nodes[i].pods += pods
 		} else {
-			u.nodes[k.key] = append(nodes, nodeHolders{node: h.node, holders: 1})
+			u.nodes[k.key] = append(nodes, nodeHolders{node: h.node, holders: 1, pods: pods})
 		}
 	}
 }
@@ -103,6 +112,9 @@ func (u *nodeUsage) release(holder string) {
 		}
 		nodes := u.nodes[k.key]
 		if i := slices.IndexFunc(nodes, func(n nodeHolders) bool { return n.node == old.node }); i >= 0 {
+			if isPodHolder(holder) {
+				nodes[i].pods--
+			}
 			if nodes[i].holders--; nodes[i].holders <= 0 {
 				nodes = slices.Delete(nodes, i, i+1)
 				u.nodes[k.key] = nodes
@@ -121,13 +133,16 @@ func (u *nodeUsage) count(node, driver string) int {
 	return u.counts[nodeDriver{node: node, driver: driver}]
 }
 
-// nodesOf returns the nodes that hold a volume.
-func (u *nodeUsage) nodesOf(key string) []string {
+// nodesOf returns the nodes that hold a volume; with podsOnly, those where
+// pods use it.
+func (u *nodeUsage) nodesOf(key string, podsOnly bool) []string {
 	u.mu.RLock()
 	defer u.mu.RUnlock()
 	out := make([]string, 0, len(u.nodes[key]))
 	for _, n := range u.nodes[key] {
-		out = append(out, n.node)
+		if !podsOnly || n.pods > 0 {
+			out = append(out, n.node)
+		}
 	}
 	slices.Sort(out)
 	return out
@@ -156,13 +171,21 @@ func (s *indexedSnapshot) podHolding(r *podRecord) holding {
 			continue
 		}
 		if pvc.Spec.VolumeName != "" {
-			if pv, ok := s.PersistentVolume(pvc.Spec.VolumeName); ok && pv.Spec.CSI != nil {
-				h.keys = append(h.keys, csiVolumeKey(pv.Spec.CSI))
+			if pv, ok := s.PersistentVolume(pvc.Spec.VolumeName); ok {
+				if src := pvCSISource(pv); src != nil {
+					h.keys = append(h.keys, csiVolumeKey(src))
+				}
 			}
 			continue
 		}
 		if class, ok := s.StorageClass(volume.GetPersistentVolumeClaimClass(pvc)); ok && class.Provisioner != "" {
-			h.keys = append(h.keys, volumeKey{driver: class.Provisioner, key: unboundVolumeKey(class.Provisioner, pvc)})
+			driver := provisionerDriver(class.Provisioner)
+			h.keys = append(h.keys, volumeKey{driver: driver, key: unboundVolumeKey(driver, pvc)})
+		}
+	}
+	for i := range r.Inline {
+		if k, ok := inlineVolumeKey(&r.Inline[i], r.Namespace); ok {
+			h.keys = append(h.keys, k)
 		}
 	}
 	return h
@@ -173,8 +196,8 @@ func (s *indexedSnapshot) attachmentHolding(va *storagev1.VolumeAttachment) hold
 	h := holding{node: va.Spec.NodeName}
 	switch src := va.Spec.Source; {
 	case src.PersistentVolumeName != nil:
-		if pv, ok := s.PersistentVolume(*src.PersistentVolumeName); ok && pv.Spec.CSI != nil {
-			h.keys = []volumeKey{csiVolumeKey(pv.Spec.CSI)}
+		if pv, ok := s.PersistentVolume(*src.PersistentVolumeName); ok && pvCSISource(pv) != nil {
+			h.keys = []volumeKey{csiVolumeKey(pvCSISource(pv))}
 		} else {
 			h.keys = []volumeKey{{driver: va.Spec.Attacher, key: va.Spec.Attacher + "/<pv>" + *src.PersistentVolumeName}}
 		}
@@ -224,4 +247,7 @@ func (s *indexedSnapshot) VolumesInUse(node, driver string) int { return s.usage
 
 // VolumeNodes returns, sorted, the nodes whose pods or VolumeAttachments
 // hold a volume, by its key ("driver/handle").
-func (s *indexedSnapshot) VolumeNodes(key string) []string { return s.usage.nodesOf(key) }
+func (s *indexedSnapshot) VolumeNodes(key string) []string { return s.usage.nodesOf(key, false) }
+
+// VolumePodNodes returns, sorted, the nodes whose pods use a volume.
+func (s *indexedSnapshot) VolumePodNodes(key string) []string { return s.usage.nodesOf(key, true) }

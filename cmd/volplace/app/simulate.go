@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/pflag"
 	"k8s.io/apimachinery/pkg/runtime"
 
+	"github.com/volplace/volplace/cmd/volplace/app/config"
 	"github.com/volplace/volplace/cmd/volplace/app/simulate"
 	"github.com/volplace/volplace/topology"
 )
@@ -25,6 +26,8 @@ type SimulateOptions struct {
 	Plan bool
 	// Replicas overrides the replica count of the workloads in the files.
 	Replicas int
+	// ConfigFile is a VolplaceConfiguration whose rules and weights apply.
+	ConfigFile string
 }
 
 // NewSimulateOptions returns the defaults.
@@ -36,6 +39,7 @@ func (o *SimulateOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.Pod, "pod", "", "Evaluate only this pod, as NAMESPACE/NAME, even if it already has a node. By default every pending pod is evaluated.")
 	fs.StringVarP(&o.Output, "output", "o", o.Output, "Output format: table or json.")
 	fs.BoolVar(&o.Plan, "plan", false, "Place the pending pods one after another in kube-scheduler's queue order (priority, then creation), each taking the capacity, attach slots and volumes of its node, and print where each lands or why it cannot.")
+	fs.StringVar(&o.ConfigFile, "config", o.ConfigFile, "VolplaceConfiguration file whose rule switches and weights to apply, as the serve command's --config does.")
 	fs.IntVar(&o.Replicas, "replicas", 0, "Expand every StatefulSet, Deployment and Job in the files to this many pods (with their claims) instead of the workload's own replica count.")
 }
 
@@ -101,7 +105,11 @@ func (o *SimulateOptions) Run(out, notes io.Writer) error {
 	if err != nil {
 		return err
 	}
-	opts := topology.DefaultOptions()
+	conf, err := config.Load(o.ConfigFile)
+	if err != nil {
+		return err
+	}
+	opts := conf.TopologyOptions()
 	if o.Plan {
 		plan, err := simulate.Plan(objs, opts, time.Now())
 		if err != nil {

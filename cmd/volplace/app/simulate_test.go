@@ -3,8 +3,10 @@ package app
 import (
 	"bytes"
 	"flag"
+	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -110,5 +112,29 @@ func TestSimulateMissingPod(t *testing.T) {
 	err := o.Run(&out, &out)
 	if err == nil || err.Error() != "pod shop/nope not found" {
 		t.Fatalf("Run() error = %v, want pod shop/nope not found", err)
+	}
+}
+
+// TestSimulateConfig checks that simulate applies --config: a volume
+// attached to a full node with no pod using it is counted as
+// kube-scheduler's NodeVolumeLimits counts it by default, once where
+// volplace is the only volume filter.
+func TestSimulateConfig(t *testing.T) {
+	for _, tt := range []struct {
+		name, config, want string
+	}{
+		{name: "default profile", want: "node-a  no    -      node(s) exceed max volume count (disk.csi.example.com)"},
+		{name: "volplace alone", config: filepath.Join("testdata", "volplace-only.yaml"), want: "node-a  yes   "},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			o := &SimulateOptions{Files: []string{filepath.Join("testdata", "attached-volume.yaml")}, Output: "table", ConfigFile: tt.config}
+			var out bytes.Buffer
+			if err := o.Run(&out, io.Discard); err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(out.String(), tt.want) {
+				t.Errorf("output does not contain %q:\n%s", tt.want, out.String())
+			}
+		})
 	}
 }

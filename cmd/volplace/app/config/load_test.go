@@ -83,7 +83,7 @@ func TestParse(t *testing.T) {
 		{name: "empty configuration keeps defaults", input: header, want: &defaults},
 		{
 			name:  "rules and scoring",
-			input: header + "rules: {requireCSIDriver: false, readWriteOnceGuard: false, capacityRefresh: 90s}\nscoring:\n  weights: {locality: 5, capacity: 0}\n  capacityShape: [{utilization: 0, score: 0}, {utilization: 100, score: 10}]\n",
+			input: header + "rules: {requireCSIDriver: false, readWriteOnceGuard: false, inTreeVolumeLimits: false, capacityRefresh: 90s}\nscoring:\n  weights: {locality: 5, capacity: 0}\n  capacityShape: [{utilization: 0, score: 0}, {utilization: 100, score: 10}]\n",
 			want: &topology.Options{
 				Weights:         topology.Weights{Locality: 5, Capacity: 0, AttachHeadroom: 1},
 				CapacityShape:   []topology.ShapePoint{{Utilization: 0, Score: 0}, {Utilization: 100, Score: 10}},

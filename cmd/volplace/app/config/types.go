@@ -81,6 +81,11 @@ type Rules struct {
 	// ReadWriteOnceGuard pins a pod to the node where its single-node volume
 	// is attached or in use. Default true.
 	ReadWriteOnceGuard *bool `json:"readWriteOnceGuard,omitempty"`
+	// InTreeVolumeLimits counts CSI attach limits as kube-scheduler's
+	// NodeVolumeLimits plugin does, which runs next to volplace in
+	// kube-scheduler's default profile; set false for a profile that
+	// disables kube-scheduler's volume plugins. Default true.
+	InTreeVolumeLimits *bool `json:"inTreeVolumeLimits,omitempty"`
 	// CapacityRefresh is how long a provisioned volume counts against its
 	// CSIStorageCapacity after its PV was created, when the driver has not
 	// rewritten the capacity since. Default 2m.
@@ -113,6 +118,7 @@ func (c *Configuration) TopologyOptions() topology.Options {
 	o := topology.DefaultOptions()
 	set(&o.RequireCSIDriver, c.Rules.RequireCSIDriver)
 	set(&o.ReadWriteOnceGuard, c.Rules.ReadWriteOnceGuard)
+	set(&o.InTreeVolumeLimits, c.Rules.InTreeVolumeLimits)
 	if d := c.Rules.CapacityRefresh; d != nil {
 		o.CapacityRefresh = d.Duration
 	}
