@@ -208,7 +208,11 @@ func dumpObjects(ctx context.Context, s *e2e.Scenario, class string) ([]byte, er
 			return nil, err
 		}
 		obj.GetObjectKind().SetGroupVersionKind(gvks[0])
-		obj.(metav1.Object).SetManagedFields(nil) // kubectl hides them too
+		// kubectl hides managed fields too, but those of a capacity say
+		// when the driver last wrote it (docs/rules.md#capacity).
+		if _, ok := obj.(*storagev1.CSIStorageCapacity); !ok {
+			obj.(metav1.Object).SetManagedFields(nil)
+		}
 		raw = append(raw, obj)
 	}
 	list["items"] = raw

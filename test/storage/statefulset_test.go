@@ -2,6 +2,7 @@ package storage
 
 import (
 	"fmt"
+	"io"
 	"sort"
 	"strings"
 	"sync"
@@ -12,8 +13,10 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 
+	"github.com/volplace/volplace/cmd/volplace/app/simulate"
 	"github.com/volplace/volplace/test/e2e"
 	"github.com/volplace/volplace/test/internal/harness"
+	"github.com/volplace/volplace/topology"
 )
 
 // The StatefulSet scenario's driver: node-local pools of 10Gi, except a
@@ -98,7 +101,12 @@ func runStatefulSet(s *e2e.Scenario) stsOutcome {
 	o.firstThree = time.Since(start)
 	checkConsistent(t, st)
 
-	// 2. Six replicas: four fit; two stay Pending, with the reason.
+	// 2. Six replicas: four fit; two stay Pending, with the reason. First,
+	// what `volplace simulate --plan` says of it.
+	var plan *simulate.PlanReport
+	if s.Profile == e2e.ProfileDefault {
+		plan = planScale(s, class.Name, 6)
+	}
 	start = time.Now()
 	patch := []byte(`{"spec":{"replicas":6}}`)
 	if _, err := fw.Client.AppsV1().StatefulSets(s.Namespace).Patch(ctx, "db", types.MergePatchType, patch, metav1.PatchOptions{}); err != nil {
@@ -154,6 +162,13 @@ func runStatefulSet(s *e2e.Scenario) stsOutcome {
 	}
 	o.failedProvisions = countEvents(s, "ProvisioningFailed")
 	if s.Profile == e2e.ProfileDefault {
+		// volplace counts what the burst's earlier placements took before
+		// the provisioners republish capacity: no volume fails for lack of
+		// space.
+		if o.failedProvisions != 0 {
+			t.Errorf("%d ProvisioningFailed events under volplace, want none:\n%s", o.failedProvisions, eventMessages(s, "ProvisioningFailed"))
+		}
+		checkPlan(t, plan, placed, pendingNow, 3)
 		checkFixture(s, class.Name)
 	}
 
@@ -201,4 +216,70 @@ func countEvents(s *e2e.Scenario, reason string) int {
 		n += int(max(e.Count, 1))
 	}
 	return n
+}
+
+// planScale asks `volplace simulate --plan` where the StatefulSet's
+// replicas would go if scaled to replicas, over the objects the real stack
+// made so far.
+func planScale(s *e2e.Scenario, class string, replicas int) *simulate.PlanReport {
+	t := s.T
+	dump, err := dumpObjects(t.Context(), s, class)
+	if err != nil {
+		t.Fatalf("dumping the scenario's objects: %v", err)
+	}
+	objs, err := simulate.NewLoader(io.Discard).Load("dump", dump)
+	if err != nil {
+		t.Fatalf("loading the dump: %v", err)
+	}
+	sts, err := fw.Client.AppsV1().StatefulSets(s.Namespace).Get(t.Context(), "db", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if objs, err = simulate.ExpandWorkloads(append(objs, sts), replicas, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	plan, err := simulate.Plan(objs, topology.DefaultOptions(), time.Now())
+	if err != nil {
+		t.Fatalf("planning: %v", err)
+	}
+	var b strings.Builder
+	if err := simulate.WritePlanTable(&b, plan); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("volplace simulate --plan, scaling to %d:\n%s", replicas, b.String())
+	return plan
+}
+
+// checkPlan compares the plan with what kube-scheduler and volplace did:
+// as many new replicas placed and pending, each planned one on a node where
+// a real one went (of equal scores, placements may differ).
+func checkPlan(t *testing.T, plan *simulate.PlanReport, placed, pending []string, before int) {
+	t.Helper()
+	nodes := map[string]bool{}
+	for _, p := range placed {
+		nodes[p[strings.Index(p, "@")+1:]] = true
+	}
+	if want := len(placed) - before; plan.Placed != want || plan.Unplaced != len(pending) {
+		t.Errorf("the plan places %d new replicas and leaves %d pending; kube-scheduler with volplace placed %d and left %d (%s)",
+			plan.Placed, plan.Unplaced, want, len(pending), join(pending))
+	}
+	for _, p := range plan.Placements {
+		if p.Fits() && !nodes[p.Node] {
+			t.Errorf("the plan puts %s on %s, where no replica went (%s)", p.Pod, p.Node, join(placed))
+		}
+	}
+}
+
+// eventMessages lists the events of a reason in the scenario's namespace,
+// one per line.
+func eventMessages(s *e2e.Scenario, reason string) string {
+	list, err := eventsOf(s, reason)
+	if err != nil {
+		return err.Error()
+	}
+	var b strings.Builder
+	for _, e := range list {
+		fmt.Fprintf(&b, "%s: %s (x%d)\n", e.InvolvedObject.Name, e.Message, max(e.Count, 1))
+	}
+	return b.String()
 }

@@ -9,7 +9,6 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
-	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/volplace/volplace/cmd/volplace/app/config"
 	"github.com/volplace/volplace/cmd/volplace/app/simulate"
@@ -101,7 +100,7 @@ func (o *SimulateOptions) Run(out, notes io.Writer) error {
 	if err != nil {
 		return err
 	}
-	objs, err = expandWorkloads(objs, o.Replicas, time.Now())
+	objs, err = simulate.ExpandWorkloads(objs, o.Replicas, time.Now())
 	if err != nil {
 		return err
 	}
@@ -138,23 +137,4 @@ func (o *SimulateOptions) Run(out, notes io.Writer) error {
 		return simulate.WriteJSON(out, reports)
 	}
 	return simulate.WriteTable(out, reports)
-}
-
-// expandWorkloads replaces the workloads among objs by the pods and claims
-// their controllers would create.
-func expandWorkloads(objs []runtime.Object, replicas int, now time.Time) ([]runtime.Object, error) {
-	cluster, workloads := simulate.SplitWorkloads(objs)
-	for _, w := range workloads {
-		pods, claims, err := simulate.Expand(w, cluster, simulate.ExpandOptions{Replicas: replicas, Now: now})
-		if err != nil {
-			return nil, err
-		}
-		for _, c := range claims {
-			cluster = append(cluster, c)
-		}
-		for _, p := range pods {
-			cluster = append(cluster, p)
-		}
-	}
-	return cluster, nil
 }

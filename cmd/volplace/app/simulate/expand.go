@@ -447,3 +447,23 @@ func isNilPointer(obj runtime.Object) bool {
 	v := reflect.ValueOf(obj)
 	return v.Kind() == reflect.Pointer && v.IsNil()
 }
+
+// ExpandWorkloads returns objs with each workload among them replaced by
+// the pods and claims its controller would create (Expand); replicas, when
+// positive, overrides every workload's replica count.
+func ExpandWorkloads(objs []runtime.Object, replicas int, now time.Time) ([]runtime.Object, error) {
+	cluster, workloads := SplitWorkloads(objs)
+	for _, w := range workloads {
+		pods, claims, err := Expand(w, cluster, ExpandOptions{Replicas: replicas, Now: now})
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range claims {
+			cluster = append(cluster, c)
+		}
+		for _, p := range pods {
+			cluster = append(cluster, p)
+		}
+	}
+	return cluster, nil
+}

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/volplace/volplace/topology"
 )
@@ -29,18 +30,9 @@ func FuzzLoad(f *testing.F) {
 			}
 			return
 		}
-		cluster, workloads := SplitWorkloads(objs)
-		for _, w := range workloads {
-			pods, claims, err := Expand(w, cluster, ExpandOptions{Replicas: 3})
-			if err != nil {
-				continue
-			}
-			for _, c := range claims {
-				cluster = append(cluster, c)
-			}
-			for _, p := range pods {
-				cluster = append(cluster, p)
-			}
+		cluster, err := ExpandWorkloads(objs, 3, time.Time{})
+		if err != nil {
+			cluster, _ = SplitWorkloads(objs)
 		}
 		snap, err := topology.NewStaticSnapshot(cluster...)
 		if err != nil {
@@ -53,6 +45,9 @@ func FuzzLoad(f *testing.F) {
 		ev := topology.NewEvaluator(snap, topology.DefaultOptions()).WithDetails()
 		for _, pod := range pods {
 			_ = Evaluate(ev, pod).Summary()
+		}
+		if _, err := Plan(cluster, topology.DefaultOptions(), time.Time{}); err != nil {
+			t.Fatalf("planning objects the snapshot accepts: %v", err)
 		}
 	})
 }
