@@ -93,7 +93,7 @@ func filter(ctx context.Context, ev *topology.Evaluator, holds *topology.Holds, 
 	case passed > 0:
 		holds.Hold(state)
 	default:
-		holds.Release(req.Pod.UID)
+		holds.Release(state)
 	}
 	out.setPassed(req, passed)
 	return out

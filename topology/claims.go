@@ -172,7 +172,7 @@ func (s *PodState) HasClaims() bool {
 func (e *Evaluator) Prepare(pod *corev1.Pod) *PodState {
 	s := &PodState{Pod: pod, newVolumes: map[string][]string{}, now: e.clock()}
 	if e.holds != nil {
-		s.held = e.holds.capacity(pod.UID, e.snap)
+		s.held = e.holds.heldCapacity(pod.UID, e.snap)
 	}
 	immediate := false
 	for i := range pod.Spec.Volumes {

@@ -2,6 +2,7 @@ package topology
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"time"
 
@@ -27,16 +28,24 @@ const DefaultHoldTTL = 10 * time.Second
 // capacity hold ends when the cache shows the claim's selected-node (the
 // claim then counts against its node's segment) or when the hold expires.
 type Holds struct {
-	mu   sync.Mutex
-	ttl  time.Duration
-	now  func() time.Time
-	pods map[types.UID]*hold
+	mu  sync.Mutex
+	ttl time.Duration
+	now func() time.Time
+	// exclusive are the held single-node claims ("namespace/name");
+	// capacity the pods holding capacity, a handful at any time: a hold
+	// leaves as soon as the cache shows its claims' node.
+	exclusive map[string]claimHold
+	capacity  map[types.UID]*capacityHold
 }
 
-type hold struct {
-	expires   time.Time
-	exclusive []string // bound single-node claims, namespace/name
-	volumes   []heldVolume
+type claimHold struct {
+	pod     types.UID
+	expires time.Time
+}
+
+type capacityHold struct {
+	expires time.Time
+	volumes []heldVolume
 }
 
 // heldVolume is a claim waiting for its selected-node annotation.
@@ -51,26 +60,30 @@ func NewHolds(ttl time.Duration, now func() time.Time) *Holds {
 	if now == nil {
 		now = time.Now
 	}
-	return &Holds{ttl: ttl, now: now, pods: map[types.UID]*hold{}}
+	return &Holds{ttl: ttl, now: now, exclusive: map[string]claimHold{}, capacity: map[types.UID]*capacityHold{}}
 }
 
 // Hold records what the pod holds after it passed filter on some node,
-// replacing what it held before.
+// replacing the capacity it held before.
 func (h *Holds) Hold(s *PodState) {
-	held := &hold{exclusive: s.ExclusiveClaims()}
+	var volumes []heldVolume
 	for _, d := range s.delayed {
 		if d.capacities != nil && d.selectedNode == "" {
-			held.volumes = append(held.volumes, heldVolume{namespace: d.pvc.Namespace, name: d.pvc.Name, class: d.class.Name, bytes: d.request})
+			volumes = append(volumes, heldVolume{namespace: d.pvc.Namespace, name: d.pvc.Name, class: d.class.Name, bytes: d.request})
 		}
 	}
+	exclusive := s.ExclusiveClaims()
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if len(held.exclusive) == 0 && len(held.volumes) == 0 {
-		delete(h.pods, s.Pod.UID)
+	expires := h.now().Add(h.ttl)
+	for _, c := range exclusive {
+		h.exclusive[c] = claimHold{pod: s.Pod.UID, expires: expires}
+	}
+	if len(volumes) == 0 {
+		delete(h.capacity, s.Pod.UID)
 		return
 	}
-	held.expires = h.now().Add(h.ttl)
-	h.pods[s.Pod.UID] = held
+	h.capacity[s.Pod.UID] = &capacityHold{expires: expires, volumes: volumes}
 }
 
 // ExclusiveHeldByOther reports whether another pod holds one of the pod's
@@ -80,58 +93,65 @@ func (h *Holds) ExclusiveHeldByOther(s *PodState) bool {
 	if len(claims) == 0 {
 		return false
 	}
-	found := false
-	h.each(s.Pod.UID, func(held *hold) {
-		for _, c := range held.exclusive {
-			for _, want := range claims {
-				found = found || c == want
-			}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	now := h.now()
+	for _, c := range claims {
+		held, ok := h.exclusive[c]
+		switch {
+		case !ok:
+		case now.After(held.expires):
+			delete(h.exclusive, c)
+		case held.pod != s.Pod.UID:
+			return true
 		}
-	})
-	return found
+	}
+	return false
 }
 
-// capacity returns, by class, the bytes other pods hold for claims the
-// snapshot does not show placed yet.
-func (h *Holds) capacity(pod types.UID, snap Snapshot) map[string]int64 {
+// heldCapacity returns, by class, the bytes other pods hold for claims the
+// snapshot does not show placed yet. Holds whose claims the snapshot
+// shows placed, or gone, end here.
+func (h *Holds) heldCapacity(pod types.UID, snap Snapshot) map[string]int64 {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if len(h.capacity) == 0 {
+		return nil
+	}
 	var out map[string]int64
-	h.each(pod, func(held *hold) {
-		for _, v := range held.volumes {
+	now := h.now()
+	for uid, held := range h.capacity {
+		held.volumes = slices.DeleteFunc(held.volumes, func(v heldVolume) bool {
 			pvc, ok := snap.PersistentVolumeClaim(v.namespace, v.name)
-			if !ok || pvc.Spec.VolumeName != "" || pvc.Annotations[AnnSelectedNode] != "" {
-				continue // gone, or counted from the API
-			}
+			return !ok || pvc.Spec.VolumeName != "" || pvc.Annotations[AnnSelectedNode] != ""
+		})
+		if len(held.volumes) == 0 || now.After(held.expires) {
+			delete(h.capacity, uid)
+			continue
+		}
+		if uid == pod {
+			continue
+		}
+		for _, v := range held.volumes {
 			if out == nil {
 				out = map[string]int64{}
 			}
 			out[v.class] += v.bytes
 		}
-	})
+	}
 	return out
 }
 
-// each calls f with the live holds of pods other than pod, dropping
-// expired ones.
-func (h *Holds) each(pod types.UID, f func(*hold)) {
+// Release drops what the pod holds: it passed filter on no node.
+func (h *Holds) Release(s *PodState) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	now := h.now()
-	for uid, held := range h.pods {
-		if now.After(held.expires) {
-			delete(h.pods, uid)
-			continue
-		}
-		if uid != pod {
-			f(held)
+	delete(h.capacity, s.Pod.UID)
+	for _, c := range s.ExclusiveClaims() {
+		if held, ok := h.exclusive[c]; ok && held.pod == s.Pod.UID {
+			delete(h.exclusive, c)
 		}
 	}
-}
-
-// Release drops what the pod holds: it passed filter on no node.
-func (h *Holds) Release(pod types.UID) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	delete(h.pods, pod)
 }
 
 // Settle waits, at most timeout, until no pod other than pod holds capacity
@@ -146,7 +166,7 @@ func (h *Holds) Settle(ctx context.Context, pod types.UID, snap Snapshot, timeou
 	tick := time.NewTicker(settlePoll)
 	defer tick.Stop()
 	for {
-		if len(h.capacity(pod, snap)) == 0 {
+		if len(h.heldCapacity(pod, snap)) == 0 {
 			return true
 		}
 		select {
