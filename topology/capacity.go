@@ -60,12 +60,12 @@ func (s *segment) name() string { return s.capacity.Namespace + "/" + s.capacity
 // leaving out the claims of the pod being placed (own), which it counts
 // itself. A provisioned volume counts for refresh after its PV was created:
 // by then the driver has republished the segment's capacity.
-func (s *segment) takenBy(now time.Time, refresh time.Duration, own func(claim string) bool) (bytes int64, claims int) {
+func (s *segment) takenBy(now time.Time, refresh time.Duration, own *PodState) (bytes int64, claims int) {
 	for _, t := range s.taken {
 		if !t.provisioned.IsZero() && !now.Before(t.provisioned.Add(refresh)) {
 			continue
 		}
-		if own != nil && own(t.claim) {
+		if own.ownsClaim(t.claim) {
 			continue
 		}
 		bytes += t.bytes
@@ -152,21 +152,23 @@ func newCapacityIndex(capacities []*storagev1.CSIStorageCapacity) *CapacityIndex
 	return idx
 }
 
-// each calls f with every segment reachable from the node, in a fixed order.
-func (idx *CapacityIndex) each(node *nodeView, f func(*segment)) {
+// reachable appends to out the segments reachable from the node, in a
+// fixed order. Given a buffer with room, it does not allocate.
+func (idx *CapacityIndex) reachable(node *nodeView, out []*segment) []*segment {
 	for _, l := range idx.byLabel {
 		if v, ok := node.Lookup(l.key); ok {
 			segments := l.byValue[v]
 			for i := range segments {
-				f(&segments[i])
+				out = append(out, &segments[i])
 			}
 		}
 	}
 	for _, s := range idx.other {
 		if s.selector.Matches(node) {
-			f(s)
+			out = append(out, s)
 		}
 	}
+	return out
 }
 
 // assign records the claims kube-scheduler assigned a node to against the
@@ -199,14 +201,14 @@ func (idx *CapacityIndex) assign(claims []*corev1.PersistentVolumeClaim, node fu
 		// Where the claim fits, else where there is the most room: a
 		// provisioner that fails for lack of space removes the annotation.
 		var best, roomiest *segment
-		idx.each(view, func(s *segment) {
+		for _, s := range idx.reachable(view, nil) {
 			if l := s.limit(); l >= t.bytes && (best == nil || s.free > best.free) {
 				best = s
 			}
 			if roomiest == nil || s.free > roomiest.free {
 				roomiest = s
 			}
-		})
+		}
 		if best == nil {
 			best = roomiest
 		}
@@ -234,28 +236,27 @@ func formatBytes(b int64) string {
 func (e *Evaluator) chooseSegment(s *PodState, d *delayedClaim, n *nodeState) (*segment, int64, bool) {
 	var best *segment
 	bestFree, bestLeft := int64(-1), int64(-1)
-	reachable := false
-	d.capacities.each(n.node, func(seg *segment) {
-		reachable = true
+	segments := d.capacities.reachable(n.node, n.segmentsBuf[:0])
+	for _, seg := range segments {
 		if seg.limit() < 0 || (seg.maxSize >= 0 && d.request > seg.maxSize) {
-			return
+			continue
 		}
 		free, left := int64(-1), int64(-1)
 		if seg.free >= 0 {
 			free = e.segmentFree(s, seg)
 			left = free - podUse(n, seg)
 			if d.request > left {
-				return
+				continue
 			}
 		}
 		if best == nil || left > bestLeft || (bestLeft < 0 && left >= 0) {
 			best, bestFree, bestLeft = seg, free, left
 		}
-	})
+	}
 	if best != nil {
 		return best, bestFree, true
 	}
-	if !reachable {
+	if len(segments) == 0 {
 		n.fail(CodeNotEnoughSpace, ErrReasonNotEnoughSpace, d.name, true, func() string {
 			return fmt.Sprintf("claim %s: requested %s, no CSIStorageCapacity of class %s reachable from the node", d.name, formatBytes(d.request), d.class.Name)
 		})
@@ -268,7 +269,7 @@ func (e *Evaluator) chooseSegment(s *PodState, d *delayedClaim, n *nodeState) (*
 // segmentFree is the segment's reported free capacity less what other
 // placements took and pods being scheduled hold.
 func (e *Evaluator) segmentFree(s *PodState, seg *segment) int64 {
-	taken, _ := seg.takenBy(s.now, e.opts.CapacityRefresh, s.ownsClaim)
+	taken, _ := seg.takenBy(s.now, e.opts.CapacityRefresh, s)
 	return seg.free - taken - s.held[seg.capacity.StorageClassName]
 }
 
@@ -292,15 +293,15 @@ func (e *Evaluator) explainNoSegment(s *PodState, d *delayedClaim, n *nodeState)
 	largest := int64(-1) // the largest maximumVolumeSize
 	var closest *segment // of the segments that admit the volume, the one with the most left
 	closestLeft := int64(0)
-	d.capacities.each(n.node, func(seg *segment) {
+	for _, seg := range d.capacities.reachable(n.node, n.segmentsBuf[:0]) {
 		largest = max(largest, seg.maxSize)
 		if seg.free < 0 || (seg.maxSize >= 0 && d.request > seg.maxSize) {
-			return
+			continue
 		}
 		if left := e.segmentFree(s, seg) - podUse(n, seg); closest == nil || left > closestLeft {
 			closest, closestLeft = seg, left
 		}
-	})
+	}
 	if closest == nil {
 		n.fail(CodeNotEnoughSpace, ErrReasonNotEnoughSpace, d.name, true, func() string {
 			if largest < 0 {
@@ -312,18 +313,20 @@ func (e *Evaluator) explainNoSegment(s *PodState, d *delayedClaim, n *nodeState)
 	}
 	// The pod's claims placed in the segment before this one share the
 	// reason: together they do not fit.
-	claims := []string{}
-	sum := d.request
 	for _, p := range n.provisioned {
 		if p.segment == closest {
-			claims = append(claims, p.claim.name)
-			sum += p.claim.request
 			n.fail(CodeNotEnoughSpace, ErrReasonNotEnoughSpace, p.claim.name, true, nil)
 		}
 	}
-	claims = append(claims, d.name)
 	n.fail(CodeNotEnoughSpace, ErrReasonNotEnoughSpace, d.name, true, func() string {
-		return e.capacityDetail(s, closest, claims, sum)
+		claims, sum := []string{}, d.request
+		for _, p := range n.provisioned {
+			if p.segment == closest {
+				claims = append(claims, p.claim.name)
+				sum += p.claim.request
+			}
+		}
+		return e.capacityDetail(s, closest, append(claims, d.name), sum)
 	})
 }
 
@@ -331,7 +334,7 @@ func (e *Evaluator) explainNoSegment(s *PodState, d *delayedClaim, n *nodeState)
 // "claims a, b: requested 220Gi of 120Gi free in CSIStorageCapacity ns/name
 // (150Gi reported, 30Gi taken by 1 claim placed since)".
 func (e *Evaluator) capacityDetail(s *PodState, seg *segment, claims []string, sum int64) string {
-	taken, count := seg.takenBy(s.now, e.opts.CapacityRefresh, s.ownsClaim)
+	taken, count := seg.takenBy(s.now, e.opts.CapacityRefresh, s)
 	held := s.held[seg.capacity.StorageClassName]
 	free := seg.free - taken - held
 	noun := "claim"

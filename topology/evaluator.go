@@ -105,6 +105,7 @@ type nodeState struct {
 	// a node's evaluation then allocates once.
 	driversBuf     [4]string
 	provisionedBuf [4]provisioned
+	segmentsBuf    [4]*segment
 	attachBuf      [4]attachCount
 	partsBuf       [3]ScoreComponent
 	reasonsBuf     [4]Reason

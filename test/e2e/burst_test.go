@@ -208,17 +208,7 @@ func (s *Scenario) waitReplicaSynced(v *harness.Volplace, pod *corev1.Pod, nodes
 // one profile and volplace's extender at addr, stopped at the end.
 func (s *Scenario) startScheduler(profile, addr string) {
 	s.T.Helper()
-	config := fmt.Sprintf(schedulerConfigHeader+`profiles:
-- schedulerName: %[3]s
-extenders:
-- urlPrefix: http://%[2]s
-  filterVerb: filter
-  prioritizeVerb: prioritize
-  weight: 1
-  nodeCacheCapable: true
-  ignorable: false
-  httpTimeout: 5s
-`, s.F.Kubeconfig, addr, profile)
+	config := fmt.Sprintf(schedulerConfigHeader+"profiles:\n- schedulerName: %[3]s\n"+extenderConfig, s.F.Kubeconfig, addr, profile)
 	p, err := harness.StartKubeScheduler(s.ctx(), s.F.assets, s.F.dir, "kube-scheduler-"+s.Name, s.F.Kubeconfig, config)
 	if err != nil {
 		s.T.Fatalf("starting kube-scheduler: %v", err)

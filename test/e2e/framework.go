@@ -56,7 +56,11 @@ const schedulerConfigTemplate = schedulerConfigHeader + `profiles:
       - name: VolumeZone
       - name: NodeVolumeLimits
       - name: VolumeRestrictions
-extenders:
+` + extenderConfig
+
+// extenderConfig is the extenders stanza of the suite's kube-scheduler
+// configurations: %[2]s is volplace's extender address.
+const extenderConfig = `extenders:
 - urlPrefix: http://%[2]s
   filterVerb: filter
   prioritizeVerb: prioritize
