@@ -16,17 +16,16 @@ import (
 // segment is a CSIStorageCapacity with its node selector compiled and the
 // volumes placed on it that its reported capacity does not show yet.
 type segment struct {
-	capacity *storagev1.CSIStorageCapacity
-	selector labels.Selector // nil: no node has access
 	// maxSize is maximumVolumeSize, the largest one volume may be (-1 when
 	// unset); free is the reported capacity, what all new volumes together
-	// may take (-1 when unset).
+	// may take (-1 when unset). They come first, with taken: what a
+	// node's evaluation reads.
 	maxSize, free int64
-	// written is when the driver last wrote the object.
-	written time.Time
 	// taken are the volumes placed on the segment since the driver last
 	// reported its capacity.
-	taken []takenVolume
+	taken    []takenVolume
+	capacity *storagev1.CSIStorageCapacity
+	selector labels.Selector // nil: no node has access
 }
 
 // takenVolume is a volume placed on a segment that the segment's reported
@@ -121,7 +120,6 @@ func newCapacityIndex(capacities []*storagev1.CSIStorageCapacity) *CapacityIndex
 			capacity: c,
 			free:     quantityOr(c.Capacity, -1),
 			maxSize:  quantityOr(c.MaximumVolumeSize, -1),
-			written:  lastWritten(&c.ObjectMeta),
 		}
 		topo := c.NodeTopology
 		switch {
@@ -215,7 +213,7 @@ func (idx *CapacityIndex) assign(claims []*corev1.PersistentVolumeClaim, node fu
 		// The driver reports the capacity left after volumes created up to
 		// its last write; one created in the same second may be either side
 		// of it, and counts.
-		if best == nil || (ok && t.provisioned.Before(best.written)) {
+		if best == nil || (ok && t.provisioned.Before(lastWritten(&best.capacity.ObjectMeta))) {
 			continue
 		}
 		best.taken = append(best.taken, t)
@@ -243,7 +241,7 @@ func (e *Evaluator) chooseSegment(s *PodState, d *delayedClaim, n *nodeState) (*
 		}
 		free, left := int64(-1), int64(-1)
 		if seg.free >= 0 {
-			free = e.segmentFree(s, seg)
+			free = e.segmentFree(s, seg, d.class.Name)
 			left = free - podUse(n, seg)
 			if d.request > left {
 				continue
@@ -267,10 +265,17 @@ func (e *Evaluator) chooseSegment(s *PodState, d *delayedClaim, n *nodeState) (*
 }
 
 // segmentFree is the segment's reported free capacity less what other
-// placements took and pods being scheduled hold.
-func (e *Evaluator) segmentFree(s *PodState, seg *segment) int64 {
-	taken, _ := seg.takenBy(s.now, e.opts.CapacityRefresh, s)
-	return seg.free - taken - s.held[seg.capacity.StorageClassName]
+// placements took and pods being scheduled hold against the class.
+func (e *Evaluator) segmentFree(s *PodState, seg *segment, class string) int64 {
+	free := seg.free
+	if len(seg.taken) > 0 {
+		taken, _ := seg.takenBy(s.now, e.opts.CapacityRefresh, s)
+		free -= taken
+	}
+	if len(s.held) > 0 {
+		free -= s.held[class]
+	}
+	return free
 }
 
 // podUse is what the pod's claims already placed in the segment take.
@@ -298,7 +303,7 @@ func (e *Evaluator) explainNoSegment(s *PodState, d *delayedClaim, n *nodeState)
 		if seg.free < 0 || (seg.maxSize >= 0 && d.request > seg.maxSize) {
 			continue
 		}
-		if left := e.segmentFree(s, seg) - podUse(n, seg); closest == nil || left > closestLeft {
+		if left := e.segmentFree(s, seg, d.class.Name) - podUse(n, seg); closest == nil || left > closestLeft {
 			closest, closestLeft = seg, left
 		}
 	}
