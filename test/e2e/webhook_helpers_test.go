@@ -206,6 +206,20 @@ func (s *Scenario) StreamClaims(workers int, period time.Duration, want string) 
 	return st
 }
 
+// WaitSent waits until the stream has sent n more requests than it had
+// when called, however long the machine takes: a count, not a time window.
+func (st *requestStream) WaitSent(s *Scenario, n int64) {
+	s.T.Helper()
+	want := st.sent.Load() + n
+	if err := harness.Poll(s.ctx(), streamStall, func() (bool, error) { return st.sent.Load() >= want, nil }); err != nil {
+		s.T.Fatalf("the request stream sent %d requests, want %d: it stalled for %v", st.sent.Load(), want, streamStall)
+	}
+}
+
+// streamStall is how long a request stream may send nothing before the
+// test fails.
+const streamStall = 2 * time.Minute
+
 // Stop ends the stream after its request in flight and reports.
 func (st *requestStream) Stop() (sent, failed int64, errs []string) {
 	close(st.stop)
@@ -222,6 +236,12 @@ func (st *requestStream) Stop() (sent, failed int64, errs []string) {
 func (s *Scenario) StartVolplace(args ...string) *harness.Volplace {
 	s.T.Helper()
 	logPath := filepath.Join(s.F.dir, "volplace-"+s.Name+".log")
+	for i := 2; ; i++ { // one log per replica of the scenario
+		if _, err := os.Stat(logPath); err != nil {
+			break
+		}
+		logPath = filepath.Join(s.F.dir, fmt.Sprintf("volplace-%s-%d.log", s.Name, i))
+	}
 	out, err := os.Create(logPath)
 	if err != nil {
 		s.T.Fatal(err)

@@ -434,10 +434,12 @@ func TestWebhookStorageClassBindingMode(t *testing.T) {
 func TestWebhookCertificateRotation(t *testing.T) {
 	t.Parallel()
 	const (
-		workers  = 2
-		period   = 20 * time.Millisecond
-		minSent  = 50
-		settle   = 2 * time.Second // streaming before and after the rotation
+		workers = 2
+		period  = 20 * time.Millisecond
+		// settle is how many requests are admitted before the rotation
+		// starts and after the new certificate is served: counted, so
+		// that a loaded machine takes longer instead of failing.
+		settle   = 25
 		rotation = 15 * time.Second
 	)
 	// waitServed waits until addr serves a certificate other than old and
@@ -465,9 +467,6 @@ func TestWebhookCertificateRotation(t *testing.T) {
 		if failed > 0 {
 			s.T.Errorf("%d of %d admission requests failed during the rotation, first:\n  %s", failed, sent, joinLines(errs))
 		}
-		if sent < minSent {
-			s.T.Errorf("only %d requests were sent during the rotation, want at least %d", sent, minSent)
-		}
 	}
 
 	t.Run("serving files replaced", func(t *testing.T) {
@@ -487,7 +486,7 @@ func TestWebhookCertificateRotation(t *testing.T) {
 		}
 
 		st := s.StreamClaims(workers, period, class.Name)
-		time.Sleep(settle)
+		st.WaitSent(s, settle)
 		// As a Secret volume or cert-manager would: each file replaced
 		// atomically, the key first.
 		for _, f := range []struct {
@@ -502,7 +501,7 @@ func TestWebhookCertificateRotation(t *testing.T) {
 		start := time.Now()
 		served := waitServed(s, s.F.WebhookAddr, old)
 		s.logf("new certificate served %v after the files were replaced", time.Since(start).Round(time.Millisecond))
-		time.Sleep(settle)
+		st.WaitSent(s, settle)
 		expectNoFailures(s, st)
 		if !served.Equal(serving.Certificate()) {
 			t.Errorf("volplace serves certificate %s, want the new %s", served.SerialNumber, serving.Certificate().SerialNumber)
@@ -538,7 +537,7 @@ func TestWebhookCertificateRotation(t *testing.T) {
 		}
 
 		st := s.StreamClaims(workers, period, class.Name)
-		time.Sleep(settle)
+		st.WaitSent(s, settle)
 		// Another replica finds the certificate due for renewal: a new CA
 		// and certificate, the bundle first.
 		opts := certs.DefaultSelfSignedOptions()
@@ -556,7 +555,7 @@ func TestWebhookCertificateRotation(t *testing.T) {
 		}
 		served := waitServed(s, addr, old)
 		s.logf("new certificate served %v after the rotation started", time.Since(start).Round(time.Millisecond))
-		time.Sleep(settle)
+		st.WaitSent(s, settle)
 		expectNoFailures(s, st)
 
 		newCA := secretCA(s, secret)
