@@ -50,7 +50,7 @@ func filter(ctx context.Context, ev *topology.Evaluator, holds *topology.Holds, 
 		// Fitting nowhere while other pods being scheduled hold capacity:
 		// wait for their placements to reach the cache, and look again.
 		if holds != nil && state.HeldByOthers() && !slices.ContainsFunc(out.cands, func(c candidate) bool { return c.fits }) &&
-			holds.Settle(ctx, req.Pod.UID, ev.Snapshot(), settleTimeout) {
+			holds.Settle(ctx, state, ev.Snapshot(), settleTimeout) {
 			state = ev.Prepare(req.Pod)
 			for i := range out.cands {
 				out.cands[i].resetVerdict()

@@ -33,6 +33,25 @@ func claimName(pod *corev1.Pod, vol *corev1.Volume) string {
 	return ""
 }
 
+// UsesClaim reports whether the pod references the claim, directly or as a
+// generic ephemeral volume.
+func UsesClaim(pod *corev1.Pod, claim string) bool {
+	for i := range pod.Spec.Volumes {
+		if claimName(pod, &pod.Spec.Volumes[i]) == claim {
+			return claim != ""
+		}
+	}
+	return false
+}
+
+// DelaysBinding reports whether claims of the class wait for their first
+// consumer (volumeBindingMode WaitForFirstConsumer): they bind or are
+// provisioned once a pod using them is given a node. A class without a
+// mode binds immediately, the API server's default.
+func DelaysBinding(class *storagev1.StorageClass) bool {
+	return class != nil && class.VolumeBindingMode != nil && *class.VolumeBindingMode == storagev1.VolumeBindingWaitForFirstConsumer
+}
+
 // HasClaims reports whether the pod uses a PersistentVolumeClaim, directly or
 // through a generic ephemeral volume, or an inline volume of an in-tree
 // plugin that CSI migration attaches through a CSI driver. Other pods fit
@@ -171,9 +190,6 @@ func (s *PodState) HasClaims() bool {
 // recorded in PodReasons.
 func (e *Evaluator) Prepare(pod *corev1.Pod) *PodState {
 	s := &PodState{Pod: pod, newVolumes: map[string][]string{}, now: e.clock()}
-	if e.holds != nil {
-		s.held = e.holds.heldCapacity(pod.UID, e.snap)
-	}
 	immediate := false
 	for i := range pod.Spec.Volumes {
 		vol := &pod.Spec.Volumes[i]
@@ -274,6 +290,9 @@ func (e *Evaluator) Prepare(pod *corev1.Pod) *PodState {
 	}
 	slices.Sort(s.newDrivers)
 	e.prepareRejection(s)
+	if e.holds != nil {
+		s.held = e.holds.heldCapacity(s, e.snap)
+	}
 	return s
 }
 
@@ -303,10 +322,10 @@ func (e *Evaluator) delayedBindingClass(pvc *corev1.PersistentVolumeClaim) (*sto
 		return nil, false
 	}
 	class, ok := e.snap.StorageClass(name)
-	if !ok || class.VolumeBindingMode == nil {
-		return class, false
+	if !ok {
+		return nil, false
 	}
-	return class, *class.VolumeBindingMode == storagev1.VolumeBindingWaitForFirstConsumer
+	return class, DelaysBinding(class)
 }
 
 func (e *Evaluator) prepareBound(pod *corev1.Pod, pvc *corev1.PersistentVolumeClaim) *boundClaim {

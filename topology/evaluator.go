@@ -208,14 +208,3 @@ func (e *Evaluator) evaluate(s *PodState, node *nodeView, sc *Scratch) NodeResul
 	}
 	return result
 }
-
-// EvaluateAll evaluates the pod on every node of the snapshot.
-func (e *Evaluator) EvaluateAll(pod *corev1.Pod) []NodeResult {
-	s := e.Prepare(pod)
-	nodes := e.snap.Nodes()
-	results := make([]NodeResult, 0, len(nodes))
-	for _, node := range nodes {
-		results = append(results, e.Evaluate(s, node))
-	}
-	return results
-}

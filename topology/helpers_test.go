@@ -43,7 +43,11 @@ func evaluate(t *testing.T, objs []runtime.Object, pod *corev1.Pod, opts *topolo
 		o = *opts
 	}
 	ev := topology.NewEvaluator(snap, o)
-	results := ev.EvaluateAll(pod)
+	s := ev.Prepare(pod)
+	var results []topology.NodeResult
+	for _, node := range snap.Nodes() {
+		results = append(results, ev.Evaluate(s, node))
+	}
 	checkFailFast(t, ev, pod, results)
 	return results
 }

@@ -110,15 +110,17 @@ func (h *Holds) ExclusiveHeldByOther(s *PodState) bool {
 }
 
 // heldCapacity returns, by class, the bytes other pods hold for claims the
-// snapshot does not show placed yet. Holds whose claims the snapshot
-// shows placed, or gone, end here.
-func (h *Holds) heldCapacity(pod types.UID, snap Snapshot) map[string]int64 {
+// snapshot does not show placed yet; a claim counts once, and not at all
+// when it is one of the pod's own (pods sharing a claim share its volume).
+// Holds whose claims the snapshot shows placed, or gone, end here.
+func (h *Holds) heldCapacity(s *PodState, snap Snapshot) map[string]int64 {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if len(h.capacity) == 0 {
 		return nil
 	}
 	var out map[string]int64
+	var counted []heldVolume
 	now := h.now()
 	for uid, held := range h.capacity {
 		held.volumes = slices.DeleteFunc(held.volumes, func(v heldVolume) bool {
@@ -129,10 +131,16 @@ func (h *Holds) heldCapacity(pod types.UID, snap Snapshot) map[string]int64 {
 			delete(h.capacity, uid)
 			continue
 		}
-		if uid == pod {
+		if uid == s.Pod.UID {
 			continue
 		}
 		for _, v := range held.volumes {
+			if s.ownsClaim(v.namespace+"/"+v.name) || slices.ContainsFunc(counted, func(c heldVolume) bool {
+				return c.namespace == v.namespace && c.name == v.name
+			}) {
+				continue
+			}
+			counted = append(counted, v)
 			if out == nil {
 				out = map[string]int64{}
 			}
@@ -154,19 +162,19 @@ func (h *Holds) Release(s *PodState) {
 	}
 }
 
-// Settle waits, at most timeout, until no pod other than pod holds capacity
-// that the snapshot does not show placed yet, and reports whether none
-// does. Pods being scheduled reach their binding within milliseconds of
-// passing filter: a pod that fits nowhere while they hold capacity waits
-// for their placements to reach the cache rather than being sent back to a
-// queue that no later event may wake.
-func (h *Holds) Settle(ctx context.Context, pod types.UID, snap Snapshot, timeout time.Duration) bool {
+// Settle waits, at most timeout, until no pod other than the prepared one
+// holds capacity that the snapshot does not show placed yet, and reports
+// whether none does. Pods being scheduled reach their binding within
+// milliseconds of passing filter: a pod that fits nowhere while they hold
+// capacity waits for their placements to reach the cache rather than being
+// sent back to a queue that no later event may wake.
+func (h *Holds) Settle(ctx context.Context, s *PodState, snap Snapshot, timeout time.Duration) bool {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	tick := time.NewTicker(settlePoll)
 	defer tick.Stop()
 	for {
-		if len(h.heldCapacity(pod, snap)) == 0 {
+		if len(h.heldCapacity(s, snap)) == 0 {
 			return true
 		}
 		select {

@@ -81,8 +81,8 @@ func TestHolds(t *testing.T) {
 		held, _ := topology.NewStaticSnapshot(base...)
 		placed, _ := topology.NewStaticSnapshot(annotated...)
 		got := []bool{
-			holds.Settle(context.Background(), pod.UID, held, 20*time.Millisecond),
-			holds.Settle(context.Background(), pod.UID, placed, 20*time.Millisecond),
+			holds.Settle(context.Background(), topology.NewEvaluator(held, topology.DefaultOptions()).Prepare(pod), held, 20*time.Millisecond),
+			holds.Settle(context.Background(), topology.NewEvaluator(placed, topology.DefaultOptions()).Prepare(pod), placed, 20*time.Millisecond),
 		}
 		if diff := cmp.Diff([]bool{false, true}, got); diff != "" {
 			t.Errorf("Settle while held, then placed (-want,+got):\n%s", diff)

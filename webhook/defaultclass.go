@@ -5,8 +5,54 @@ import (
 	"slices"
 	"strings"
 
+	corev1 "k8s.io/api/core/v1"
 	storagev1 "k8s.io/api/storage/v1"
+	corelisters "k8s.io/client-go/listers/core/v1"
+
+	"github.com/volplace/volplace/topology"
 )
+
+// classDefaults decides which StorageClass a new claim without one gets in
+// a namespace: the PVC webhook sets it, and the pod webhook reasons about
+// the claims of a pod's generic ephemeral volumes with the same answer.
+type classDefaults struct {
+	snap       topology.Snapshot
+	namespaces corelisters.NamespaceLister // nil: no namespace defaults
+	policy     DefaultClassPolicy
+}
+
+// classDefault is a classDefaults decision: the class ("" for none) and
+// why, or a denial naming what is wrong (a namespace default that does not
+// exist, several defaults under the reject policy).
+type classDefault struct {
+	name, why, denial string
+}
+
+// forNamespace returns the default class of new claims in the namespace:
+// the namespace's own (annotation AnnNamespaceDefaultClass), else the
+// cluster's under the multiple-defaults policy.
+func (c classDefaults) forNamespace(namespace string) classDefault {
+	if ns := c.namespace(namespace); ns != nil && ns.Annotations[AnnNamespaceDefaultClass] != "" {
+		name := ns.Annotations[AnnNamespaceDefaultClass]
+		if _, ok := c.snap.StorageClass(name); !ok {
+			return classDefault{denial: fmt.Sprintf("namespace %s names this StorageClass as its default (annotation %s), and it does not exist", namespace, AnnNamespaceDefaultClass), name: name}
+		}
+		return classDefault{name: name, why: fmt.Sprintf("the default StorageClass of namespace %s (annotation %s)", namespace, AnnNamespaceDefaultClass)}
+	}
+	name, why, denial := pickDefault(c.policy, c.snap.StorageClasses())
+	return classDefault{name: name, why: why, denial: denial}
+}
+
+func (c classDefaults) namespace(name string) *corev1.Namespace {
+	if c.namespaces == nil {
+		return nil
+	}
+	ns, err := c.namespaces.Get(name)
+	if err != nil {
+		return nil
+	}
+	return ns
+}
 
 // isDefaultClass reports whether a class is marked as a default, by
 // Kubernetes' GA or beta annotation or by volplace's own.

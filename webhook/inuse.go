@@ -9,28 +9,14 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/component-helpers/storage/ephemeral"
 	"k8s.io/klog/v2"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
+
+	"github.com/volplace/volplace/topology"
 )
 
 // maxNamedPods bounds the pods a denial names.
 const maxNamedPods = 10
-
-// usesClaim reports whether a pod references a claim, directly or as a
-// generic ephemeral volume.
-func usesClaim(pod *corev1.Pod, claim string) bool {
-	for i := range pod.Spec.Volumes {
-		vol := &pod.Spec.Volumes[i]
-		switch {
-		case vol.PersistentVolumeClaim != nil && vol.PersistentVolumeClaim.ClaimName == claim:
-			return true
-		case vol.Ephemeral != nil && ephemeral.VolumeClaimName(pod, vol) == claim:
-			return true
-		}
-	}
-	return false
-}
 
 // users filters the pods that hold the claim: they reference it and have
 // not finished (unless finished pods count).
@@ -38,7 +24,7 @@ func (v *pvcValidator) users(pods []*corev1.Pod, claim string) []*corev1.Pod {
 	var out []*corev1.Pod
 	for _, p := range pods {
 		finished := p.Status.Phase == corev1.PodSucceeded || p.Status.Phase == corev1.PodFailed
-		if usesClaim(p, claim) && (!finished || v.opts.CountFinishedPods) {
+		if topology.UsesClaim(p, claim) && (!finished || v.opts.CountFinishedPods) {
 			out = append(out, p)
 		}
 	}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	corev1 "k8s.io/api/core/v1"
-	storagev1 "k8s.io/api/storage/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
@@ -20,9 +19,10 @@ import (
 // scheduler, and optionally sends pods with claims to volplace's secondary
 // scheduler or marks them for the extender.
 type podDefaulter struct {
-	snap   topology.Snapshot
-	client kubernetes.Interface // nil: the cache only
-	opts   Options
+	snap     topology.Snapshot
+	client   kubernetes.Interface // nil: the cache only
+	opts     Options
+	defaults classDefaults
 }
 
 var _ admission.Defaulter[*corev1.Pod] = &podDefaulter{}
@@ -109,14 +109,7 @@ func (d *podDefaulter) waitingClaim(ctx context.Context, pod *corev1.Pod) string
 				return pvc.Name
 			}
 		case vol.Ephemeral != nil && vol.Ephemeral.VolumeClaimTemplate != nil:
-			class := vol.Ephemeral.VolumeClaimTemplate.Spec.StorageClassName
-			name := ""
-			if class != nil {
-				name = *class
-			} else if defaults := defaultClasses(d.snap.StorageClasses()); len(defaults) > 0 {
-				name = defaults[0].Name
-			}
-			if d.waitsForConsumer(name) {
+			if d.waitsForConsumer(d.ephemeralClass(pod.Namespace, vol.Ephemeral.VolumeClaimTemplate)) {
 				return ephemeral.VolumeClaimName(pod, vol)
 			}
 		}
@@ -145,5 +138,21 @@ func (d *podDefaulter) waitsForConsumer(className string) bool {
 		return false
 	}
 	class, ok := d.snap.StorageClass(className)
-	return ok && class.VolumeBindingMode != nil && *class.VolumeBindingMode == storagev1.VolumeBindingWaitForFirstConsumer
+	return ok && topology.DelaysBinding(class)
+}
+
+// ephemeralClass returns the class the claim of a generic ephemeral volume
+// will have: the template's, else the default the PVC webhook will give it
+// ("" when it will have none, or be denied).
+func (d *podDefaulter) ephemeralClass(namespace string, template *corev1.PersistentVolumeClaimTemplate) string {
+	if class := template.Spec.StorageClassName; class != nil {
+		return *class
+	}
+	if class := template.Annotations[annBetaStorageClass]; class != "" {
+		return class
+	}
+	if def := d.defaults.forNamespace(namespace); def.denial == "" {
+		return def.name
+	}
+	return ""
 }

@@ -8,19 +8,14 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/validation/field"
-	corelisters "k8s.io/client-go/listers/core/v1"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
-
-	"github.com/volplace/volplace/topology"
 )
 
 var pvcKind = schema.GroupKind{Kind: "PersistentVolumeClaim"}
 
 // pvcDefaulter sets the default StorageClass of new claims without one.
 type pvcDefaulter struct {
-	snap       topology.Snapshot
-	namespaces corelisters.NamespaceLister // nil: no namespace defaults
-	opts       Options
+	defaults classDefaults
 }
 
 var _ admission.Defaulter[*corev1.PersistentVolumeClaim] = &pvcDefaulter{}
@@ -36,39 +31,19 @@ func (d *pvcDefaulter) Default(ctx context.Context, pvc *corev1.PersistentVolume
 		return nil
 	}
 	path := field.NewPath("spec", "storageClassName")
-	name, why := "", ""
-	if ns := d.namespace(pvc.Namespace); ns != nil && ns.Annotations[AnnNamespaceDefaultClass] != "" {
-		name = ns.Annotations[AnnNamespaceDefaultClass]
-		if _, ok := d.snap.StorageClass(name); !ok {
-			record(ruleDefaultClass, decisionDenied)
-			return apierrors.NewInvalid(pvcKind, pvc.Name, field.ErrorList{field.Invalid(path, name,
-				fmt.Sprintf("namespace %s names this StorageClass as its default (annotation %s), and it does not exist", pvc.Namespace, AnnNamespaceDefaultClass))})
-		}
-		why = fmt.Sprintf("the default StorageClass of namespace %s (annotation %s)", pvc.Namespace, AnnNamespaceDefaultClass)
-	} else {
-		var denial string
-		name, why, denial = pickDefault(d.opts.DefaultClassPolicy, d.snap.StorageClasses())
-		if denial != "" {
-			record(ruleDefaultClass, decisionDenied)
-			return apierrors.NewInvalid(pvcKind, pvc.Name, field.ErrorList{field.Required(path, denial)})
-		}
-	}
-	if name == "" {
+	def := d.defaults.forNamespace(pvc.Namespace)
+	switch {
+	case def.denial != "" && def.name != "":
+		record(ruleDefaultClass, decisionDenied)
+		return apierrors.NewInvalid(pvcKind, pvc.Name, field.ErrorList{field.Invalid(path, def.name, def.denial)})
+	case def.denial != "":
+		record(ruleDefaultClass, decisionDenied)
+		return apierrors.NewInvalid(pvcKind, pvc.Name, field.ErrorList{field.Required(path, def.denial)})
+	case def.name == "":
 		return nil
 	}
-	pvc.Spec.StorageClassName = &name
+	pvc.Spec.StorageClassName = &def.name
 	record(ruleDefaultClass, decisionMutated)
-	warn(ctx, fmt.Sprintf("spec.storageClassName set to %q: %s", name, why))
+	warn(ctx, fmt.Sprintf("spec.storageClassName set to %q: %s", def.name, def.why))
 	return nil
-}
-
-func (d *pvcDefaulter) namespace(name string) *corev1.Namespace {
-	if d.namespaces == nil {
-		return nil
-	}
-	ns, err := d.namespaces.Get(name)
-	if err != nil {
-		return nil
-	}
-	return ns
 }

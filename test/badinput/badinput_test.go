@@ -101,7 +101,7 @@ func extenderCases() []extenderCase {
 		{name: "empty claim name", path: extender.FilterPath, body: filterBody(pvc(""), `["n1","n2"]`), wantCode: 200,
 			wantBody: `{"Nodes":null,"NodeNames":["n1","n2"],"FailedNodes":{},"FailedAndUnresolvableNodes":{},"Error":""}`},
 		{name: "claim of a deleted class", path: extender.FilterPath, body: filterBody(pvc("deleted-class"), `["n1","n2"]`), wantCode: 200,
-			wantBody: unresolvableEverywhere(topology.ErrReasonUnboundImmediate)},
+			wantBody: unresolvableEverywhere(`persistentvolumeclaim "deleted-class": storageclass "gone" not found`)},
 		{name: "PV with a malformed node affinity", path: extender.FilterPath, body: filterBody(pvc("bad-affinity"), `["n1","n2"]`), wantCode: 200,
 			wantBody: unresolvableEverywhere(topology.ErrReasonNodeConflict + " (pv-bad-affinity)")},
 		{name: "huge storage request", path: extender.FilterPath, body: filterBody(pvc("huge"), `["n1","n2"]`), wantCode: 200,

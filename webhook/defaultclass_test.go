@@ -1,0 +1,50 @@
+package webhook
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+
+	st "github.com/volplace/volplace/topology/testing"
+)
+
+// TestPodAndClaimWebhooksAgreeOnTheDefaultClass checks that the pod webhook
+// reasons about a generic ephemeral volume's claim with the class the PVC
+// webhook then gives that claim, under every multiple-defaults policy,
+// with and without a namespace default: one answer to one question.
+func TestPodAndClaimWebhooksAgreeOnTheDefaultClass(t *testing.T) {
+	withDefault := &corev1.Namespace{}
+	withDefault.Name, withDefault.Annotations = "team-a", map[string]string{AnnNamespaceDefaultClass: "gold"}
+	missingDefault := &corev1.Namespace{}
+	missingDefault.Name, missingDefault.Annotations = "team-b", map[string]string{AnnNamespaceDefaultClass: "missing"}
+	plain := &corev1.Namespace{}
+	plain.Name = "team-c"
+	clusters := map[string][]runtime.Object{
+		"no default":       {st.MakeStorageClass("gold", "ebs.csi.aws.com").Obj()},
+		"one default":      {st.MakeStorageClass("gold", "ebs.csi.aws.com").Obj(), defaultClass("standard", 1)},
+		"several defaults": {st.MakeStorageClass("gold", "ebs.csi.aws.com").Obj(), defaultClass("standard", 1), defaultClass("fast", 2)},
+	}
+	for _, policy := range []DefaultClassPolicy{PolicyNewest, PolicyReject} {
+		for cluster, objs := range clusters {
+			for _, ns := range []*corev1.Namespace{withDefault, missingDefault, plain} {
+				t.Run(fmt.Sprintf("%s/%s/%s", policy, cluster, ns.Name), func(t *testing.T) {
+					defaults := classDefaults{snap: snapshot(t, objs...), namespaces: namespaceLister(t, withDefault, missingDefault, plain), policy: policy}
+					pvc := st.MakePVC("c").Namespace(ns.Name).Obj()
+					pvc.Spec.StorageClassName = nil
+					claimClass := ""
+					if err := (&pvcDefaulter{defaults: defaults}).Default(t.Context(), pvc); err == nil && pvc.Spec.StorageClassName != nil {
+						claimClass = *pvc.Spec.StorageClassName
+					}
+					pods := &podDefaulter{snap: defaults.snap, opts: DefaultOptions(), defaults: defaults}
+					podClass := pods.ephemeralClass(ns.Name, &corev1.PersistentVolumeClaimTemplate{})
+					if diff := cmp.Diff(claimClass, podClass); diff != "" {
+						t.Errorf("class of the claim (-PVC webhook,+pod webhook):\n%s", diff)
+					}
+				})
+			}
+		}
+	}
+}
