@@ -49,9 +49,8 @@ func filter(ctx context.Context, ev *topology.Evaluator, holds *topology.Holds, 
 		evaluate(ev, state, out.cands, parallelism)
 		// Fitting nowhere while other pods being scheduled hold capacity:
 		// wait for their placements to reach the cache, and look again.
-		if holds != nil && state.HeldByOthers() && !slices.ContainsFunc(out.cands, func(c candidate) bool { return c.fits }) &&
-			holds.Settle(ctx, state, ev.Snapshot(), settleTimeout) {
-			state = ev.Prepare(req.Pod)
+		if holds != nil && state.HeldByOthers() && !slices.ContainsFunc(out.cands, func(c candidate) bool { return c.fits }) {
+			state, _ = holds.Settle(ctx, func() *topology.PodState { return ev.Prepare(req.Pod) }, settleTimeout)
 			for i := range out.cands {
 				out.cands[i].resetVerdict()
 			}

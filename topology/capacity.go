@@ -85,6 +85,17 @@ type CapacityIndex struct {
 	// reads one map entry per key, which holds its segments themselves.
 	byLabel []labelSegments
 	other   []*segment
+	// accounted are the claims ("namespace/name") whose selected node the
+	// index took into account: a pod's in-memory hold on one of them ends
+	// (Holds).
+	accounted map[string]struct{}
+}
+
+// accounts reports whether the index took the claim's placement into
+// account.
+func (idx *CapacityIndex) accounts(claim string) bool {
+	_, ok := idx.accounted[claim]
+	return ok
 }
 
 type labelSegments struct {
@@ -181,6 +192,10 @@ func (idx *CapacityIndex) assign(claims []*corev1.PersistentVolumeClaim, node fu
 			continue
 		}
 		t := takenVolume{claim: pvc.Namespace + "/" + pvc.Name}
+		if idx.accounted == nil {
+			idx.accounted = map[string]struct{}{}
+		}
+		idx.accounted[t.claim] = struct{}{}
 		if q, ok := pvc.Spec.Resources.Requests[corev1.ResourceStorage]; ok {
 			t.bytes = q.Value()
 		}

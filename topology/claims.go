@@ -155,6 +155,17 @@ func (s *PodState) HeldByOthers() bool {
 	return slices.ContainsFunc(s.delayed, func(d *delayedClaim) bool { return d.capacities != nil && s.held[d.class.Name] > 0 })
 }
 
+// capacityIndex returns the capacity index the pod's claims to provision
+// in the class read, or nil when it provisions none there.
+func (s *PodState) capacityIndex(class string) *CapacityIndex {
+	for _, d := range s.delayed {
+		if d.capacities != nil && d.class.Name == class {
+			return d.capacities
+		}
+	}
+	return nil
+}
+
 // ownsClaim reports whether a claim ("namespace/name") is one of the pod's
 // claims to provision, which the pod counts itself.
 func (s *PodState) ownsClaim(claim string) bool {

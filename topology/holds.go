@@ -109,10 +109,12 @@ func (h *Holds) ExclusiveHeldByOther(s *PodState) bool {
 	return false
 }
 
-// heldCapacity returns, by class, the bytes other pods hold for claims the
-// snapshot does not show placed yet; a claim counts once, and not at all
-// when it is one of the pod's own (pods sharing a claim share its volume).
-// Holds whose claims the snapshot shows placed, or gone, end here.
+// heldCapacity returns, by class, the bytes other pods hold in the classes
+// the pod provisions in; a claim counts once, and not at all when it is one
+// of the pod's own (pods sharing a claim share its volume). A hold on a
+// claim ends when the claim is gone, or when the capacity index the pod
+// reads has taken the claim's selected node into account: never in
+// between, so that a placement always counts one way or the other.
 func (h *Holds) heldCapacity(s *PodState, snap Snapshot) map[string]int64 {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -123,11 +125,18 @@ func (h *Holds) heldCapacity(s *PodState, snap Snapshot) map[string]int64 {
 	var counted []heldVolume
 	now := h.now()
 	for uid, held := range h.capacity {
+		if now.After(held.expires) {
+			delete(h.capacity, uid)
+			continue
+		}
 		held.volumes = slices.DeleteFunc(held.volumes, func(v heldVolume) bool {
-			pvc, ok := snap.PersistentVolumeClaim(v.namespace, v.name)
-			return !ok || pvc.Spec.VolumeName != "" || pvc.Annotations[AnnSelectedNode] != ""
+			if _, ok := snap.PersistentVolumeClaim(v.namespace, v.name); !ok {
+				return true
+			}
+			idx := s.capacityIndex(v.class)
+			return idx != nil && idx.accounts(v.namespace+"/"+v.name)
 		})
-		if len(held.volumes) == 0 || now.After(held.expires) {
+		if len(held.volumes) == 0 {
 			delete(h.capacity, uid)
 			continue
 		}
@@ -135,9 +144,8 @@ func (h *Holds) heldCapacity(s *PodState, snap Snapshot) map[string]int64 {
 			continue
 		}
 		for _, v := range held.volumes {
-			if s.ownsClaim(v.namespace+"/"+v.name) || slices.ContainsFunc(counted, func(c heldVolume) bool {
-				return c.namespace == v.namespace && c.name == v.name
-			}) {
+			if s.capacityIndex(v.class) == nil || s.ownsClaim(v.namespace+"/"+v.name) ||
+				slices.ContainsFunc(counted, func(c heldVolume) bool { return c.namespace == v.namespace && c.name == v.name }) {
 				continue
 			}
 			counted = append(counted, v)
@@ -162,24 +170,26 @@ func (h *Holds) Release(s *PodState) {
 	}
 }
 
-// Settle waits, at most timeout, until no pod other than the prepared one
-// holds capacity that the snapshot does not show placed yet, and reports
-// whether none does. Pods being scheduled reach their binding within
-// milliseconds of passing filter: a pod that fits nowhere while they hold
-// capacity waits for their placements to reach the cache rather than being
-// sent back to a queue that no later event may wake.
-func (h *Holds) Settle(ctx context.Context, s *PodState, snap Snapshot, timeout time.Duration) bool {
+// Settle waits, at most timeout, until no other pod holds capacity the
+// pod competes for, preparing the pod again each time it looks (the cache
+// moves meanwhile), and returns the last preparation and whether no pod
+// holds any. Pods being scheduled reach their binding within milliseconds
+// of passing filter: a pod that fits nowhere while they hold capacity
+// waits for their placements to reach the cache rather than being sent
+// back to a queue that no later event may wake.
+func (h *Holds) Settle(ctx context.Context, prepare func() *PodState, timeout time.Duration) (*PodState, bool) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	tick := time.NewTicker(settlePoll)
 	defer tick.Stop()
 	for {
-		if len(h.heldCapacity(s, snap)) == 0 {
-			return true
+		s := prepare()
+		if len(s.held) == 0 {
+			return s, true
 		}
 		select {
 		case <-ctx.Done():
-			return false
+			return s, false
 		case <-tick.C:
 		}
 	}

@@ -80,10 +80,12 @@ func TestHolds(t *testing.T) {
 		hold(t, holds)
 		held, _ := topology.NewStaticSnapshot(base...)
 		placed, _ := topology.NewStaticSnapshot(annotated...)
-		got := []bool{
-			holds.Settle(context.Background(), topology.NewEvaluator(held, topology.DefaultOptions()).Prepare(pod), held, 20*time.Millisecond),
-			holds.Settle(context.Background(), topology.NewEvaluator(placed, topology.DefaultOptions()).Prepare(pod), placed, 20*time.Millisecond),
+		settle := func(snap topology.Snapshot) bool {
+			ev := topology.NewEvaluator(snap, topology.DefaultOptions()).WithHolds(holds)
+			_, ok := holds.Settle(context.Background(), func() *topology.PodState { return ev.Prepare(pod) }, 20*time.Millisecond)
+			return ok
 		}
+		got := []bool{settle(held), settle(placed)}
 		if diff := cmp.Diff([]bool{false, true}, got); diff != "" {
 			t.Errorf("Settle while held, then placed (-want,+got):\n%s", diff)
 		}
