@@ -10,6 +10,7 @@ import (
 	admissionv1 "k8s.io/api/admission/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 )
 
 // MaxReviewBytes caps an AdmissionReview body (kube-apiserver's own limit
@@ -23,15 +24,16 @@ func NewHandler(deps Deps, opts Options) http.Handler {
 	RegisterMetrics()
 	mux := http.NewServeMux()
 	for path, hook := range Hooks(deps, opts) {
-		mux.Handle(path, checkReview(hook))
+		mux.Handle(path, serveReview(hook))
 	}
 	return mux
 }
 
-// checkReview answers what is not a usable AdmissionReview itself, with
-// allowed: false, code 400 and a message that says what is wrong, and hands
-// the rest to the webhook.
-func checkReview(next http.Handler) http.Handler {
+// serveReview reads and decodes an AdmissionReview once, answers what is not
+// a usable one itself (allowed: false, code 400 and a message that says
+// what is wrong), and has the webhook answer the rest, in the review's own
+// apiVersion.
+func serveReview(hook *admission.Webhook) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, err := io.ReadAll(io.LimitReader(r.Body, MaxReviewBytes+1))
 		var review admissionv1.AdmissionReview
@@ -43,6 +45,8 @@ func checkReview(next http.Handler) http.Handler {
 			msg = fmt.Sprintf("AdmissionReview larger than %d bytes", MaxReviewBytes)
 		case len(bytes.TrimSpace(body)) == 0:
 			msg = "empty body: expected an AdmissionReview"
+		case r.Header.Get("Content-Type") != "application/json":
+			msg = fmt.Sprintf("content type %q: expected application/json", r.Header.Get("Content-Type"))
 		default:
 			if err := json.Unmarshal(body, &review); err != nil {
 				msg = fmt.Sprintf("decoding the AdmissionReview: %v", err)
@@ -54,8 +58,9 @@ func checkReview(next http.Handler) http.Handler {
 			deny(w, review, msg)
 			return
 		}
-		r.Body = io.NopCloser(bytes.NewReader(body))
-		next.ServeHTTP(w, r)
+		resp := hook.Handle(r.Context(), admission.Request{AdmissionRequest: *review.Request})
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(admissionv1.AdmissionReview{TypeMeta: review.TypeMeta, Response: &resp.AdmissionResponse})
 	})
 }
 
