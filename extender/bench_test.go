@@ -13,11 +13,12 @@ import (
 	extenderv1 "k8s.io/kube-scheduler/extender/v1"
 
 	"github.com/volplace/volplace/topology"
+	"github.com/volplace/volplace/topology/store"
 	st "github.com/volplace/volplace/topology/testing"
 )
 
 var benchHandler = sync.OnceValues(func() (http.Handler, error) {
-	snap, err := topology.NewStaticSnapshot(st.LargeCluster(st.BenchmarkSize)...)
+	snap, err := store.NewStatic(st.LargeCluster(st.BenchmarkSize)...)
 	if err != nil {
 		return nil, err
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/volplace/volplace/topology"
+	"github.com/volplace/volplace/topology/store"
 )
 
 // requestView is what the handlers read of a decoded request.
@@ -63,7 +64,7 @@ func decodeBoth(t *testing.T, snap topology.Snapshot, body string) (got, want re
 // TestDecodeFast checks which bodies take the fast path, and that every
 // body decodes as encoding/json decodes it.
 func TestDecodeFast(t *testing.T) {
-	snap, err := topology.NewStaticSnapshot(zonalCluster()...)
+	snap, err := store.NewStatic(zonalCluster()...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,7 +120,7 @@ func FuzzDecodeRequest(f *testing.F) {
 	f.Add(`{"Pod":{},"NodeNames":["na","nb"],"Nodes":{"items":[]}}`)
 	f.Add(`{"Pod":{"metadata":{"name":"a\"b"}},"NodeNames":["na"]}`)
 	f.Add(`{"Pod":{"metadata":{"name":"a\\\\"}},"NodeNames":["na"]}`)
-	snap, err := topology.NewStaticSnapshot(zonalCluster()...)
+	snap, err := store.NewStatic(zonalCluster()...)
 	if err != nil {
 		f.Fatal(err)
 	}

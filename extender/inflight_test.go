@@ -12,6 +12,7 @@ import (
 	extenderv1 "k8s.io/kube-scheduler/extender/v1"
 
 	"github.com/volplace/volplace/topology"
+	"github.com/volplace/volplace/topology/store"
 	st "github.com/volplace/volplace/topology/testing"
 )
 
@@ -19,7 +20,7 @@ import (
 // filtered before either is bound: the second waits until the first's
 // reservation ends.
 func TestInFlightReservations(t *testing.T) {
-	snap, err := topology.NewStaticSnapshot(
+	snap, err := store.NewStatic(
 		st.MakeNode("n1").Obj(), st.MakeNode("n2").Obj(),
 		st.MakeCSINode("n1").Driver(driver).Obj(), st.MakeCSINode("n2").Driver(driver).Obj(),
 		st.MakePVC("shared").BoundTo("pv").Obj(),

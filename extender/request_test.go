@@ -14,6 +14,7 @@ import (
 	extenderv1 "k8s.io/kube-scheduler/extender/v1"
 
 	"github.com/volplace/volplace/topology"
+	"github.com/volplace/volplace/topology/store"
 	st "github.com/volplace/volplace/topology/testing"
 )
 
@@ -42,7 +43,7 @@ func decodeNames(t *testing.T, snap topology.Snapshot, body string) decoded {
 }
 
 func TestDecodeNodeNames(t *testing.T) {
-	snap, err := topology.NewStaticSnapshot(zonalCluster()...)
+	snap, err := store.NewStatic(zonalCluster()...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +90,7 @@ func FuzzNodeNames(f *testing.F) {
 	for _, s := range []string{`["na","nb"]`, `["n\u0061","na"]`, `[ "a" , "b" ]`, `[1]`, `"x"`, `null`, `["\"","\\"]`, `["ng\xff"]`} {
 		f.Add(s)
 	}
-	snap, err := topology.NewStaticSnapshot(zonalCluster()...)
+	snap, err := store.NewStatic(zonalCluster()...)
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -135,7 +136,7 @@ func TestDecodePodFields(t *testing.T) {
 		Spec:       corev1.PodSpec{Volumes: full.Spec.Volumes, NodeName: "n1"},
 		Status:     corev1.PodStatus{Phase: corev1.PodRunning},
 	}
-	snap, err := topology.NewStaticSnapshot()
+	snap, err := store.NewStatic()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -158,7 +159,7 @@ func TestDecodePodFields(t *testing.T) {
 // occurrence.
 func TestDecodeManyNodeNames(t *testing.T) {
 	size := st.ClusterSize{Nodes: 3000, Zones: 3, Pods: 10, Claims: 10}
-	snap, err := topology.NewStaticSnapshot(st.LargeCluster(size)...)
+	snap, err := store.NewStatic(st.LargeCluster(size)...)
 	if err != nil {
 		t.Fatal(err)
 	}

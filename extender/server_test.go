@@ -13,6 +13,7 @@ import (
 	extenderv1 "k8s.io/kube-scheduler/extender/v1"
 
 	"github.com/volplace/volplace/topology"
+	"github.com/volplace/volplace/topology/store"
 	st "github.com/volplace/volplace/topology/testing"
 )
 
@@ -30,7 +31,7 @@ func zonalCluster() []runtime.Object {
 
 func newTestHandler(t *testing.T, ready bool, objs ...runtime.Object) http.Handler {
 	t.Helper()
-	snap, err := topology.NewStaticSnapshot(objs...)
+	snap, err := store.NewStatic(objs...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -182,7 +183,7 @@ func suffix(body string) string {
 }
 
 func TestNewHandlerValidates(t *testing.T) {
-	snap, _ := topology.NewStaticSnapshot()
+	snap, _ := store.NewStatic()
 	ev := topology.NewEvaluator(snap, topology.DefaultOptions())
 	if _, err := NewHandler(nil, Options{MaxBodyBytes: 1}); err == nil || err.Error() != "extender: evaluator is required" {
 		t.Errorf("nil evaluator: err = %v", err)

@@ -8,11 +8,12 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/volplace/volplace/topology"
+	"github.com/volplace/volplace/topology/store"
 	st "github.com/volplace/volplace/topology/testing"
 )
 
 var benchSnapshot = sync.OnceValues(func() (topology.Snapshot, error) {
-	return topology.NewStaticSnapshot(st.LargeCluster(st.BenchmarkSize)...)
+	return store.NewStatic(st.LargeCluster(st.BenchmarkSize)...)
 })
 
 // BenchmarkEvaluate measures one filter's work without HTTP: Prepare, then

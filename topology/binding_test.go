@@ -7,6 +7,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/volplace/volplace/topology"
+	"github.com/volplace/volplace/topology/store"
 	st "github.com/volplace/volplace/topology/testing"
 )
 
@@ -224,7 +225,7 @@ func TestAllowedTopologiesDetail(t *testing.T) {
 		st.MakeNode("bare").Obj(),
 		class, st.MakePVC("data").Class("wffc").Obj(),
 	)
-	snap, err := topology.NewStaticSnapshot(objs...)
+	snap, err := store.NewStatic(objs...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -113,7 +113,13 @@ func quantityOr(q *resource.Quantity, def int64) int64 {
 // lastWritten returns when an object was last written, from its managed
 // fields (which CacheTransform keeps for CSIStorageCapacity objects as one
 // entry with the latest time), else its creation.
-func lastWritten(m *metav1.ObjectMeta) time.Time {
+func lastWritten(m *metav1.ObjectMeta) time.Time { return LastWritten(m) }
+
+// LastWritten returns when an object was last written: the latest time of
+// its managed fields, else its creation. Capacity accounting compares it
+// with the creation of volumes; a store that trims managed fields keeps
+// this time (store.CacheTransform).
+func LastWritten(m *metav1.ObjectMeta) time.Time {
 	t := m.CreationTimestamp.Time
 	for _, f := range m.ManagedFields {
 		if f.Time != nil && f.Time.After(t) {
@@ -121,6 +127,23 @@ func lastWritten(m *metav1.ObjectMeta) time.Time {
 		}
 	}
 	return t
+}
+
+// NewCapacityIndex compiles the CSIStorageCapacity objects of one class and
+// counts against them the class's claims that kube-scheduler assigned a
+// node to (AnnSelectedNode; assigned may hold other claims, which do not
+// count). node and pv look up the claims' nodes and volumes.
+func NewCapacityIndex(capacities []*storagev1.CSIStorageCapacity, assigned []*corev1.PersistentVolumeClaim,
+	node func(string) (*NodeInfo, bool), pv func(string) (*corev1.PersistentVolume, bool)) *CapacityIndex {
+	idx := newCapacityIndex(capacities)
+	idx.assign(assigned, func(name string) (*nodeView, bool) {
+		info, ok := node(name)
+		if !ok || info.Node == nil {
+			return nil, false
+		}
+		return &info.view, true
+	}, pv)
+	return idx
 }
 
 func newCapacityIndex(capacities []*storagev1.CSIStorageCapacity) *CapacityIndex {

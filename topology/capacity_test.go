@@ -10,6 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/volplace/volplace/topology"
+	"github.com/volplace/volplace/topology/store"
 	st "github.com/volplace/volplace/topology/testing"
 )
 
@@ -152,7 +153,7 @@ func TestCapacityTakenByOtherPlacements(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			snap, err := topology.NewStaticSnapshot(tt.objs...)
+			snap, err := store.NewStatic(tt.objs...)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -190,7 +191,7 @@ func TestCapacityDetail(t *testing.T) {
 		zoneCapacity("a", "150Gi").Obj(),
 		zoneCapacity("b", "300Gi").MaximumVolumeSize("200Gi").Obj(),
 	)
-	snap, err := topology.NewStaticSnapshot(objs...)
+	snap, err := store.NewStatic(objs...)
 	if err != nil {
 		t.Fatal(err)
 	}

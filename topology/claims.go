@@ -21,9 +21,9 @@ const (
 	notSupportedProvisioner = "kubernetes.io/no-provisioner"
 )
 
-// claimName returns the name of the claim a pod volume uses, or "" for
+// ClaimName returns the name of the claim a pod volume uses, or "" for
 // volumes without a claim.
-func claimName(pod *corev1.Pod, vol *corev1.Volume) string {
+func ClaimName(pod *corev1.Pod, vol *corev1.Volume) string {
 	switch {
 	case vol.PersistentVolumeClaim != nil:
 		return vol.PersistentVolumeClaim.ClaimName
@@ -37,7 +37,7 @@ func claimName(pod *corev1.Pod, vol *corev1.Volume) string {
 // generic ephemeral volume.
 func UsesClaim(pod *corev1.Pod, claim string) bool {
 	for i := range pod.Spec.Volumes {
-		if claimName(pod, &pod.Spec.Volumes[i]) == claim {
+		if ClaimName(pod, &pod.Spec.Volumes[i]) == claim {
 			return claim != ""
 		}
 	}
@@ -204,7 +204,7 @@ func (e *Evaluator) Prepare(pod *corev1.Pod) *PodState {
 	immediate := false
 	for i := range pod.Spec.Volumes {
 		vol := &pod.Spec.Volumes[i]
-		name := claimName(pod, vol)
+		name := ClaimName(pod, vol)
 		if name == "" {
 			continue
 		}
@@ -255,9 +255,9 @@ func (e *Evaluator) Prepare(pod *corev1.Pod) *PodState {
 		s.PodReasons.add(CodeUnboundImmediate, ErrReasonUnboundImmediate, "", "", true)
 	}
 	slices.SortStableFunc(s.delayed, func(a, b *delayedClaim) int { return compareInt64(a.request, b.request) })
-	addVolume := func(k volumeKey) {
-		if !slices.Contains(s.newVolumes[k.driver], k.key) {
-			s.newVolumes[k.driver] = append(s.newVolumes[k.driver], k.key)
+	addVolume := func(k VolumeKey) {
+		if !slices.Contains(s.newVolumes[k.Driver], k.Key) {
+			s.newVolumes[k.Driver] = append(s.newVolumes[k.Driver], k.Key)
 		}
 	}
 	for _, b := range s.bound {
@@ -271,7 +271,7 @@ func (e *Evaluator) Prepare(pod *corev1.Pod) *PodState {
 	for _, d := range s.delayed {
 		if d.class.Provisioner != "" {
 			driver := provisionerDriver(d.class.Provisioner)
-			addVolume(volumeKey{driver: driver, key: unboundVolumeKey(driver, d.pvc)})
+			addVolume(VolumeKey{Driver: driver, Key: unboundVolumeKey(driver, d.pvc)})
 		}
 	}
 	for i := range pod.Spec.Volumes {

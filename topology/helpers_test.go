@@ -8,6 +8,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/volplace/volplace/topology"
+	"github.com/volplace/volplace/topology/store"
 )
 
 // outcome is what a test expects of one node: the reason line as
@@ -34,7 +35,7 @@ type evalCase struct {
 
 func evaluate(t *testing.T, objs []runtime.Object, pod *corev1.Pod, opts *topology.Options) []topology.NodeResult {
 	t.Helper()
-	snap, err := topology.NewStaticSnapshot(objs...)
+	snap, err := store.NewStatic(objs...)
 	if err != nil {
 		t.Fatalf("building snapshot: %v", err)
 	}

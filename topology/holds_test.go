@@ -9,6 +9,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/volplace/volplace/topology"
+	"github.com/volplace/volplace/topology/store"
 	st "github.com/volplace/volplace/topology/testing"
 )
 
@@ -24,7 +25,7 @@ func TestHolds(t *testing.T) {
 
 	fitsOnA := func(t *testing.T, objs []runtime.Object, holds *topology.Holds) bool {
 		t.Helper()
-		snap, err := topology.NewStaticSnapshot(objs...)
+		snap, err := store.NewStatic(objs...)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -35,7 +36,7 @@ func TestHolds(t *testing.T) {
 	}
 	hold := func(t *testing.T, holds *topology.Holds) {
 		t.Helper()
-		snap, err := topology.NewStaticSnapshot(base...)
+		snap, err := store.NewStatic(base...)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -55,7 +56,7 @@ func TestHolds(t *testing.T) {
 		{name: "no hold", objs: base, fits: true},
 		{name: "held by a pod being scheduled", step: func(*topology.Holds) {}, objs: base, fits: false},
 		{name: "released", step: func(h *topology.Holds) {
-			snap, _ := topology.NewStaticSnapshot(base...)
+			snap, _ := store.NewStatic(base...)
 			h.Release(topology.NewEvaluator(snap, topology.DefaultOptions()).Prepare(holder))
 		}, objs: base, fits: true},
 		{name: "expired", step: func(*topology.Holds) {}, objs: base, after: 11 * time.Second, fits: true},
@@ -78,8 +79,8 @@ func TestHolds(t *testing.T) {
 	t.Run("settle", func(t *testing.T) {
 		holds := topology.NewHolds(10*time.Second, nil)
 		hold(t, holds)
-		held, _ := topology.NewStaticSnapshot(base...)
-		placed, _ := topology.NewStaticSnapshot(annotated...)
+		held, _ := store.NewStatic(base...)
+		placed, _ := store.NewStatic(annotated...)
 		settle := func(snap topology.Snapshot) bool {
 			ev := topology.NewEvaluator(snap, topology.DefaultOptions()).WithHolds(holds)
 			_, ok := holds.Settle(context.Background(), func() *topology.PodState { return ev.Prepare(pod) }, 20*time.Millisecond)

@@ -2,6 +2,10 @@ package topology
 
 import (
 	"fmt"
+
+	corev1 "k8s.io/api/core/v1"
+	storagev1 "k8s.io/api/storage/v1"
+	"k8s.io/component-helpers/storage/volume"
 )
 
 // attachCount is one driver's attach slots on a node.
@@ -56,3 +60,82 @@ func (e *Evaluator) checkAttachLimits(s *PodState, n *nodeState) {
 		}
 	}
 }
+
+// VolumeKey identifies an attachable volume for attach counting: its CSI
+// driver, and a key unique per volume ("driver/handle", or a placeholder
+// for an unbound claim's future volume).
+type VolumeKey struct {
+	Driver, Key string
+}
+
+// csiVolumeKey is the key of a bound CSI volume.
+func csiVolumeKey(src *corev1.CSIPersistentVolumeSource) VolumeKey {
+	return VolumeKey{Driver: src.Driver, Key: src.Driver + "/" + src.VolumeHandle}
+}
+
+// VolumeObjects are the objects attach counting looks a pod's volumes up in.
+type VolumeObjects interface {
+	PersistentVolume(name string) (*corev1.PersistentVolume, bool)
+	PersistentVolumeClaim(namespace, name string) (*corev1.PersistentVolumeClaim, bool)
+	StorageClass(name string) (*storagev1.StorageClass, bool)
+}
+
+// PodVolumes returns the attachable volumes that a pod on a node holds, as
+// kube-scheduler's NodeVolumeLimits counts them: its bound CSI volumes (and
+// volumes of migrated in-tree plugins) by handle, its unbound claims by
+// their class's provisioner, and its inline volumes of migrated in-tree
+// plugins. claims are the names of the claims it uses in namespace, inline
+// its other volumes. A terminated pod holds none.
+func PodVolumes(objs VolumeObjects, namespace string, phase corev1.PodPhase, claims []string, inline []corev1.Volume) []VolumeKey {
+	if terminal(phase) {
+		return nil
+	}
+	var keys []VolumeKey
+	for _, claim := range claims {
+		pvc, ok := objs.PersistentVolumeClaim(namespace, claim)
+		if !ok {
+			continue
+		}
+		if pvc.Spec.VolumeName != "" {
+			if pv, ok := objs.PersistentVolume(pvc.Spec.VolumeName); ok {
+				if src := pvCSISource(pv); src != nil {
+					keys = append(keys, csiVolumeKey(src))
+				}
+			}
+			continue
+		}
+		if class, ok := objs.StorageClass(volume.GetPersistentVolumeClaimClass(pvc)); ok && class.Provisioner != "" {
+			driver := provisionerDriver(class.Provisioner)
+			keys = append(keys, VolumeKey{Driver: driver, Key: unboundVolumeKey(driver, pvc)})
+		}
+	}
+	for i := range inline {
+		if k, ok := inlineVolumeKey(&inline[i], namespace); ok {
+			keys = append(keys, k)
+		}
+	}
+	return keys
+}
+
+// AttachmentVolume returns the volume a VolumeAttachment holds on its node,
+// and false for an attachment of no volume volplace counts.
+func AttachmentVolume(objs VolumeObjects, va *storagev1.VolumeAttachment) (VolumeKey, bool) {
+	switch src := va.Spec.Source; {
+	case src.PersistentVolumeName != nil:
+		if pv, ok := objs.PersistentVolume(*src.PersistentVolumeName); ok && pvCSISource(pv) != nil {
+			return csiVolumeKey(pvCSISource(pv)), true
+		}
+		return VolumeKey{Driver: va.Spec.Attacher, Key: va.Spec.Attacher + "/<pv>" + *src.PersistentVolumeName}, true
+	case src.InlineVolumeSpec != nil && src.InlineVolumeSpec.CSI != nil:
+		return csiVolumeKey(src.InlineVolumeSpec.CSI), true
+	}
+	return VolumeKey{}, false
+}
+
+// AttachableInline reports whether a pod volume that uses no claim counts
+// toward attach limits: an inline volume of an in-tree plugin that CSI
+// migration attaches through a CSI driver.
+func AttachableInline(vol *corev1.Volume) bool { return translator.IsInlineMigratable(vol) }
+
+// nodeDriver is one CSI driver on one node.
+type nodeDriver struct{ node, driver string }

@@ -10,6 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/volplace/volplace/topology"
+	"github.com/volplace/volplace/topology/store"
 	st "github.com/volplace/volplace/topology/testing"
 )
 
@@ -171,7 +172,7 @@ func TestAttachLimitsAsKubeScheduler(t *testing.T) {
 		{name: "attached and used by a pod on the node: once", objs: usedByPod, pod: pod, want: map[string]outcome{"n1": fits}},
 	})
 
-	snap, err := topology.NewStaticSnapshot(attachedOnly...)
+	snap, err := store.NewStatic(attachedOnly...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -47,17 +47,17 @@ func pvCSISource(pv *corev1.PersistentVolume) *corev1.CSIPersistentVolumeSource 
 // inlineVolumeKey returns the attach key of a pod's inline volume of a
 // migrated in-tree plugin (an awsElasticBlockStore, gcePersistentDisk,
 // azureDisk, cinder or portworxVolume volume).
-func inlineVolumeKey(vol *corev1.Volume, namespace string) (volumeKey, bool) {
+func inlineVolumeKey(vol *corev1.Volume, namespace string) (VolumeKey, bool) {
 	if !translator.IsInlineMigratable(vol) {
-		return volumeKey{}, false
+		return VolumeKey{}, false
 	}
 	name, err := translator.GetInTreePluginNameFromSpec(nil, vol)
 	if err != nil || !countedMigrations[name] {
-		return volumeKey{}, false
+		return VolumeKey{}, false
 	}
 	pv, err := translator.TranslateInTreeInlineVolumeToCSI(klog.Background(), vol, namespace)
 	if err != nil || pv == nil || pv.Spec.CSI == nil {
-		return volumeKey{}, false
+		return VolumeKey{}, false
 	}
 	return csiVolumeKey(pv.Spec.CSI), true
 }

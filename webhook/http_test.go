@@ -10,12 +10,12 @@ import (
 	"github.com/google/go-cmp/cmp"
 	admissionv1 "k8s.io/api/admission/v1"
 
-	"github.com/volplace/volplace/topology"
+	"github.com/volplace/volplace/topology/store"
 	st "github.com/volplace/volplace/topology/testing"
 )
 
 func testHooks(t testing.TB) http.Handler {
-	snap, err := topology.NewStaticSnapshot(
+	snap, err := store.NewStatic(
 		st.MakeStorageClass("ebs", "ebs.csi.aws.com").Annotation(annIsDefaultClass, "true").Obj(),
 		st.MakePod("web-0").PVC("data").Node("n1").Obj(),
 	)

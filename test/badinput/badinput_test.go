@@ -18,6 +18,7 @@ import (
 
 	"github.com/volplace/volplace/extender"
 	"github.com/volplace/volplace/topology"
+	"github.com/volplace/volplace/topology/store"
 	st "github.com/volplace/volplace/topology/testing"
 	"github.com/volplace/volplace/webhook"
 )
@@ -122,7 +123,7 @@ func extenderCases() []extenderCase {
 var metav1LabelSelector = metav1LabelSelectorInvalid()
 
 func TestExtenderCatalogue(t *testing.T) {
-	snap, err := topology.NewStaticSnapshot(cluster()...)
+	snap, err := store.NewStatic(cluster()...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -158,7 +159,7 @@ func review(op, kind, object string) string {
 }
 
 func TestWebhookCatalogue(t *testing.T) {
-	snap, err := topology.NewStaticSnapshot(cluster()...)
+	snap, err := store.NewStatic(cluster()...)
 	if err != nil {
 		t.Fatal(err)
 	}

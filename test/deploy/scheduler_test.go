@@ -342,7 +342,7 @@ func createBoundClaim(t *testing.T, ns, pvName string) {
 // it does not know, and nothing would wake the rejected pod up in time.
 func waitForVolplaceCache(t *testing.T, v *volplaceServer, ns, pvName string) {
 	t.Helper()
-	s := v.Snapshot()
+	s := v.Store()
 	var missing string
 	err := harness.Poll(t.Context(), 15*time.Second, func() (bool, error) {
 		for _, zone := range zones {

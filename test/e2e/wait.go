@@ -14,7 +14,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 
 	"github.com/volplace/volplace/test/internal/harness"
-	"github.com/volplace/volplace/topology"
+	"github.com/volplace/volplace/topology/store"
 )
 
 // Timeouts of the waits.
@@ -191,7 +191,7 @@ func (s *Scenario) SyncVolplace() {
 	s.mu.Lock()
 	pending := slices.Clone(s.written)
 	s.mu.Unlock()
-	snap := s.F.Volplace.Snapshot()
+	snap := s.F.Volplace.Store()
 	err := harness.Poll(s.ctx(), syncTimeout, func() (bool, error) {
 		pending = slices.DeleteFunc(pending, func(w written) bool { return cached(snap, w) })
 		return len(pending) == 0, nil
@@ -203,7 +203,7 @@ func (s *Scenario) SyncVolplace() {
 
 // cached reports whether the snapshot holds the object at its written
 // version or later.
-func cached(snap topology.Snapshot, w written) bool {
+func cached(snap *store.Store, w written) bool {
 	var got metav1.Object
 	switch w.kind {
 	case "Node":

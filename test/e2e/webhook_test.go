@@ -43,7 +43,7 @@ func isDefaultClass(c *storagev1.StorageClass) bool {
 // defaultClassNames returns the default classes volplace's cache holds.
 func defaultClassNames(s *Scenario) []string {
 	var names []string
-	for _, c := range s.F.Volplace.Snapshot().StorageClasses() {
+	for _, c := range s.F.Volplace.Store().StorageClasses() {
 		if isDefaultClass(c) {
 			names = append(names, c.Name)
 		}
@@ -78,7 +78,7 @@ func TestWebhookDefaultStorageClass(t *testing.T) {
 					return
 				}
 				if err := harness.Poll(ctx, syncTimeout, func() (bool, error) {
-					_, ok := s.F.Volplace.Snapshot().StorageClass(class.Name)
+					_, ok := s.F.Volplace.Store().StorageClass(class.Name)
 					return !ok, nil
 				}); err != nil {
 					t.Errorf("volplace still caches the deleted default StorageClass %s: %v", class.Name, err)

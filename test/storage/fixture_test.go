@@ -25,6 +25,7 @@ import (
 	"github.com/volplace/volplace/test/e2e"
 	"github.com/volplace/volplace/test/internal/harness"
 	"github.com/volplace/volplace/topology"
+	"github.com/volplace/volplace/topology/store"
 )
 
 // fixturePath is where -update-fixture writes the objects TestStatefulSet's
@@ -54,7 +55,7 @@ func checkFixture(s *e2e.Scenario, class string) {
 	if err != nil {
 		t.Fatalf("loading the dump: %v", err)
 	}
-	snap, err := topology.NewStaticSnapshot(objs...)
+	snap, err := store.NewStatic(objs...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/volplace/volplace/cmd/volplace/app/config"
 	"github.com/volplace/volplace/cmd/volplace/app/simulate"
 	"github.com/volplace/volplace/topology"
+	"github.com/volplace/volplace/topology/store"
 )
 
 // ExplainOptions are the flags of `volplace explain`.
@@ -115,8 +116,8 @@ func (o *ExplainOptions) Run(ctx context.Context, out io.Writer, cfg *rest.Confi
 	if err != nil {
 		return fmt.Errorf("reading pod %s/%s: %w", namespace, name, err)
 	}
-	factory := informers.NewSharedInformerFactoryWithOptions(client, 0, informers.WithTransform(topology.CacheTransform))
-	snap, err := topology.NewInformerSnapshot(factory)
+	factory := informers.NewSharedInformerFactoryWithOptions(client, 0, informers.WithTransform(store.CacheTransform))
+	snap, err := store.New(factory)
 	if err != nil {
 		return err
 	}

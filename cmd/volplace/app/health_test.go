@@ -8,17 +8,17 @@ import (
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes/fake"
 
-	"github.com/volplace/volplace/topology"
+	"github.com/volplace/volplace/topology/store"
 )
 
 // TestHealthHandlerProfiling checks that Go's profiles are served only with
 // --profiling.
 func TestHealthHandlerProfiling(t *testing.T) {
-	snap, err := topology.NewInformerSnapshot(informers.NewSharedInformerFactory(fake.NewClientset(), 0))
+	snap, err := store.New(informers.NewSharedInformerFactory(fake.NewClientset(), 0))
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &Server{snapshot: snap, namespacesSynced: func() bool { return false }}
+	s := &Server{store: snap, namespacesSynced: func() bool { return false }}
 	for _, tt := range []struct {
 		name      string
 		profiling bool

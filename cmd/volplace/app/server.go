@@ -34,6 +34,7 @@ import (
 	"github.com/volplace/volplace/cmd/volplace/app/options"
 	"github.com/volplace/volplace/extender"
 	"github.com/volplace/volplace/topology"
+	"github.com/volplace/volplace/topology/store"
 	"github.com/volplace/volplace/webhook"
 )
 
@@ -104,8 +105,8 @@ func restConfig(o *options.ServeOptions) (*rest.Config, error) {
 // Server is a running `volplace serve`: informers, the extender and the
 // health server. Create it with NewServer, then call Run.
 type Server struct {
-	factory  informers.SharedInformerFactory
-	snapshot *topology.InformerSnapshot
+	factory informers.SharedInformerFactory
+	store   *store.Store
 
 	namespacesSynced cache.InformerSynced
 
@@ -127,19 +128,19 @@ func NewServer(ctx context.Context, o *options.ServeOptions, cfg *rest.Config) (
 	if err != nil {
 		return nil, fmt.Errorf("creating client: %w", err)
 	}
-	s := &Server{factory: informers.NewSharedInformerFactoryWithOptions(client, 0, informers.WithTransform(topology.CacheTransform))}
-	if s.snapshot, err = topology.NewInformerSnapshot(s.factory); err != nil {
+	s := &Server{factory: informers.NewSharedInformerFactoryWithOptions(client, 0, informers.WithTransform(store.CacheTransform))}
+	if s.store, err = store.New(s.factory); err != nil {
 		return nil, err
 	}
 	namespaces := s.factory.Core().V1().Namespaces()
 	s.namespacesSynced = namespaces.Informer().HasSynced
-	ev := topology.NewEvaluator(s.snapshot, conf.TopologyOptions())
+	ev := topology.NewEvaluator(s.store, conf.TopologyOptions())
 	baseContext := func(net.Listener) context.Context { return ctx }
 
 	if o.ExtenderBindAddress != "" {
 		handler, err := extender.NewHandler(ev, extender.Options{
 			MaxBodyBytes: o.ExtenderMaxBodyBytes,
-			Ready:        s.snapshot.HasSynced,
+			Ready:        s.store.HasSynced,
 			InFlightTTL:  topology.DefaultHoldTTL,
 		})
 		if err != nil {
@@ -191,7 +192,7 @@ func (s *Server) setUpWebhooks(ctx context.Context, o *options.ServeOptions, cli
 		}
 		s.runnables = append(s.runnables, manager.Start)
 	}
-	deps := webhook.Deps{Snapshot: s.snapshot, Namespaces: namespaces, Client: client}
+	deps := webhook.Deps{Snapshot: s.store, Namespaces: namespaces, Client: client}
 	handler := webhook.NewHandler(deps, conf.WebhookOptions())
 	tlsConfig, watcher, err := certs.ServingConfig(filepath.Join(o.CertDir, "tls.crt"), filepath.Join(o.CertDir, "tls.key"), "")
 	if err != nil {
@@ -258,8 +259,8 @@ func addr(l net.Listener) string {
 	return l.Addr().String()
 }
 
-// Snapshot returns the informer-backed snapshot.
-func (s *Server) Snapshot() *topology.InformerSnapshot { return s.snapshot }
+// Store returns the informer-backed store the servers read.
+func (s *Server) Store() *store.Store { return s.store }
 
 func (s *Server) healthHandler(profiling bool) http.Handler {
 	mux := http.NewServeMux()
@@ -272,7 +273,7 @@ func (s *Server) healthHandler(profiling bool) http.Handler {
 	}
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok")) })
 	mux.HandleFunc("/readyz", func(w http.ResponseWriter, _ *http.Request) {
-		if !s.snapshot.HasSynced() || !s.namespacesSynced() {
+		if !s.store.HasSynced() || !s.namespacesSynced() {
 			http.Error(w, "informer caches not synced", http.StatusServiceUnavailable)
 			return
 		}
@@ -290,7 +291,7 @@ func (s *Server) Run(ctx context.Context) error {
 	s.factory.Start(ctx.Done())
 	g.Go(func() error {
 		defer s.factory.Shutdown()
-		if !cache.WaitForCacheSync(ctx.Done(), append(s.snapshot.Synced(), s.namespacesSynced)...) {
+		if !cache.WaitForCacheSync(ctx.Done(), append(s.store.Synced(), s.namespacesSynced)...) {
 			return nil
 		}
 		logger.Info("Informer caches synced")

@@ -13,6 +13,7 @@ import (
 	"github.com/volplace/volplace/cmd/volplace/app/config"
 	"github.com/volplace/volplace/cmd/volplace/app/simulate"
 	"github.com/volplace/volplace/topology"
+	"github.com/volplace/volplace/topology/store"
 )
 
 // SimulateOptions are the flags of `volplace simulate`.
@@ -119,7 +120,7 @@ func (o *SimulateOptions) Run(out, notes io.Writer) error {
 		}
 		return simulate.WritePlanTable(out, plan)
 	}
-	snap, err := topology.NewStaticSnapshot(objs...)
+	snap, err := store.NewStatic(objs...)
 	if err != nil {
 		return err
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/volplace/volplace/extender"
 	"github.com/volplace/volplace/topology"
+	"github.com/volplace/volplace/topology/store"
 	st "github.com/volplace/volplace/topology/testing"
 )
 
@@ -58,7 +59,7 @@ func (o *Options) handler() (http.Handler, histogramSource, error) {
 	default:
 		return nil, histogramSource{}, fmt.Errorf("unknown handler %q", o.Handler)
 	}
-	snap, err := topology.NewStaticSnapshot(st.LargeCluster(o.Cluster)...)
+	snap, err := store.NewStatic(st.LargeCluster(o.Cluster)...)
 	if err != nil {
 		return nil, histogramSource{}, fmt.Errorf("building the cache: %w", err)
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/volplace/volplace/cmd/volplace/app/config"
 	"github.com/volplace/volplace/extender"
 	"github.com/volplace/volplace/topology"
+	"github.com/volplace/volplace/topology/store"
 	st "github.com/volplace/volplace/topology/testing"
 )
 
@@ -90,7 +91,7 @@ func checkFilter(ctx context.Context, extenderURL string, objs []runtime.Object)
 // expectedFilter answers the request with volplace's extender handler and
 // default configuration over a static snapshot of objs.
 func expectedFilter(objs []runtime.Object, body []byte) (*extenderv1.ExtenderFilterResult, error) {
-	snap, err := topology.NewStaticSnapshot(objs...)
+	snap, err := store.NewStatic(objs...)
 	if err != nil {
 		return nil, fmt.Errorf("building the in-memory snapshot: %w", err)
 	}

@@ -10,7 +10,7 @@ import (
 	corelisters "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/tools/cache"
 
-	"github.com/volplace/volplace/topology"
+	"github.com/volplace/volplace/topology/store"
 	st "github.com/volplace/volplace/topology/testing"
 	"github.com/volplace/volplace/webhook"
 )
@@ -72,7 +72,7 @@ func newCluster(size st.ClusterSize) (*cluster, error) {
 	for i := range min(size.Claims, size.Pods, maxFixtures) {
 		c.inUse = append(c.inUse, fmt.Sprintf("data-%05d", i))
 	}
-	snap, err := topology.NewStaticSnapshot(objs...)
+	snap, err := store.NewStatic(objs...)
 	if err != nil {
 		return nil, fmt.Errorf("building the snapshot: %w", err)
 	}

@@ -18,7 +18,7 @@ import (
 	"k8s.io/component-helpers/storage/ephemeral"
 	"k8s.io/utils/ptr"
 
-	"github.com/volplace/volplace/topology"
+	"github.com/volplace/volplace/topology/store"
 )
 
 // Builders of inputs.
@@ -748,7 +748,7 @@ spec:
 	for _, pvc := range claims {
 		all = append(all, pvc)
 	}
-	snap, err := topology.NewStaticSnapshot(all...)
+	snap, err := store.NewStatic(all...)
 	if err != nil {
 		t.Fatalf("NewStaticSnapshot() = %v", err)
 	}

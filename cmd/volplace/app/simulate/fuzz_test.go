@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/volplace/volplace/topology"
+	"github.com/volplace/volplace/topology/store"
 )
 
 // FuzzLoad feeds any bytes to the loader and, when they load, to the
@@ -34,7 +35,7 @@ func FuzzLoad(f *testing.F) {
 		if err != nil {
 			cluster, _ = SplitWorkloads(objs)
 		}
-		snap, err := topology.NewStaticSnapshot(cluster...)
+		snap, err := store.NewStatic(cluster...)
 		if err != nil {
 			t.Fatalf("loaded objects the snapshot refuses: %v", err)
 		}

@@ -22,7 +22,7 @@ import (
 	"k8s.io/client-go/kubernetes/scheme"
 	"sigs.k8s.io/yaml"
 
-	"github.com/volplace/volplace/topology"
+	"github.com/volplace/volplace/topology/store"
 )
 
 // MaxFileSize bounds a file the loader reads.
@@ -136,7 +136,7 @@ func (l *Loader) decode(where string, raw []byte, allowList bool) ([]runtime.Obj
 		}
 		return objs, nil
 	}
-	if !topology.SupportedKind(head.Kind) {
+	if !store.SupportedKind(head.Kind) {
 		want, ok := workloadAPIVersions[head.Kind]
 		if !ok {
 			l.note("%s: skipping %s %s: volplace does not read this kind", where, head.APIVersion, head.Kind)
@@ -151,7 +151,7 @@ func (l *Loader) decode(where string, raw []byte, allowList bool) ([]runtime.Obj
 	if err != nil {
 		return nil, fmt.Errorf("%s: decoding %s: %w", where, head.Kind, err)
 	}
-	if !topology.SupportedObject(obj) && !IsWorkload(obj) {
+	if !store.SupportedObject(obj) && !IsWorkload(obj) {
 		l.note("%s: skipping %s %s: volplace reads only the v1 version of this kind", where, head.APIVersion, head.Kind)
 		return nil, nil
 	}
@@ -179,7 +179,7 @@ func (l *Loader) note(format string, args ...any) {
 
 // PendingPods returns the pods without a node that have not finished, or the
 // one pod named namespace/name.
-func PendingPods(snap topology.Snapshot, namespace, name string) ([]*corev1.Pod, error) {
+func PendingPods(snap *store.Store, namespace, name string) ([]*corev1.Pod, error) {
 	var out []*corev1.Pod
 	for _, pod := range snap.Pods() {
 		if name != "" {

@@ -16,6 +16,7 @@ import (
 	"k8s.io/utils/ptr"
 
 	"github.com/volplace/volplace/topology"
+	"github.com/volplace/volplace/topology/store"
 )
 
 // Placement is where the planner put one pod, or why it could not.
@@ -59,7 +60,7 @@ type PlanReport struct {
 // single-node access to its volumes. The objects are not changed.
 func Plan(objs []runtime.Object, opts topology.Options, now time.Time) (*PlanReport, error) {
 	state := newObjectSet(objs)
-	snap, err := topology.NewStaticSnapshot(state.list()...)
+	snap, err := store.NewStatic(state.list()...)
 	if err != nil {
 		return nil, err
 	}
@@ -71,7 +72,7 @@ func Plan(objs []runtime.Object, opts topology.Options, now time.Time) (*PlanRep
 	report := &PlanReport{Placements: []Placement{}}
 	for i, p := range pending {
 		if i > 0 {
-			if snap, err = topology.NewStaticSnapshot(state.list()...); err != nil {
+			if snap, err = store.NewStatic(state.list()...); err != nil {
 				return nil, err
 			}
 		}

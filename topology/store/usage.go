@@ -1,4 +1,4 @@
-package topology
+package store
 
 import (
 	"slices"
@@ -7,19 +7,14 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	storagev1 "k8s.io/api/storage/v1"
-	"k8s.io/component-helpers/storage/volume"
-)
 
-// volumeKey identifies an attachable volume: its driver and a key unique per
-// volume ("driver/handle", or a placeholder for an unbound claim).
-type volumeKey struct {
-	driver, key string
-}
+	"github.com/volplace/volplace/topology"
+)
 
 // holding is what one pod or VolumeAttachment holds on a node.
 type holding struct {
 	node string
-	keys []volumeKey
+	keys []topology.VolumeKey
 }
 
 // nodeUsage counts, per node and CSI driver, the unique volumes that the
@@ -70,25 +65,25 @@ func (u *nodeUsage) set(holder string, h holding) {
 	h.node = intern(h.node)
 	u.holders[holder] = h
 	for _, k := range h.keys {
-		nd := nodeDriver{node: h.node, driver: k.driver}
+		nd := nodeDriver{node: h.node, driver: k.Driver}
 		keys := u.refs[nd]
 		if keys == nil {
 			keys = map[string]int{}
 			u.refs[nd] = keys
 		}
-		if keys[k.key]++; keys[k.key] == 1 {
+		if keys[k.Key]++; keys[k.Key] == 1 {
 			u.counts[nd]++
 		}
 		pods := 0
 		if isPodHolder(holder) {
 			pods = 1
 		}
-		nodes := u.nodes[k.key]
+		nodes := u.nodes[k.Key]
 		if i := slices.IndexFunc(nodes, func(n nodeHolders) bool { return n.node == h.node }); i >= 0 {
 			nodes[i].holders++
 			nodes[i].pods += pods
 		} else {
-			u.nodes[k.key] = append(nodes, nodeHolders{node: h.node, holders: 1, pods: pods})
+			u.nodes[k.Key] = append(nodes, nodeHolders{node: h.node, holders: 1, pods: pods})
 		}
 	}
 }
@@ -101,27 +96,27 @@ func (u *nodeUsage) release(holder string) {
 	}
 	delete(u.holders, holder)
 	for _, k := range old.keys {
-		nd := nodeDriver{node: old.node, driver: k.driver}
+		nd := nodeDriver{node: old.node, driver: k.Driver}
 		keys := u.refs[nd]
-		if keys[k.key]--; keys[k.key] <= 0 {
-			delete(keys, k.key)
+		if keys[k.Key]--; keys[k.Key] <= 0 {
+			delete(keys, k.Key)
 			if u.counts[nd]--; u.counts[nd] <= 0 {
 				delete(u.counts, nd)
 				delete(u.refs, nd)
 			}
 		}
-		nodes := u.nodes[k.key]
+		nodes := u.nodes[k.Key]
 		if i := slices.IndexFunc(nodes, func(n nodeHolders) bool { return n.node == old.node }); i >= 0 {
 			if isPodHolder(holder) {
 				nodes[i].pods--
 			}
 			if nodes[i].holders--; nodes[i].holders <= 0 {
 				nodes = slices.Delete(nodes, i, i+1)
-				u.nodes[k.key] = nodes
+				u.nodes[k.Key] = nodes
 			}
 		}
 		if len(nodes) == 0 {
-			delete(u.nodes, k.key)
+			delete(u.nodes, k.Key)
 		}
 	}
 }
@@ -152,71 +147,38 @@ func podHolder(r *podRecord) string { return "pod/" + r.Namespace + "/" + r.Name
 
 func attachmentHolder(va *storagev1.VolumeAttachment) string { return "va/" + va.Name }
 
-// csiVolumeKey is the key of a bound CSI volume.
-func csiVolumeKey(src *corev1.CSIPersistentVolumeSource) volumeKey {
-	return volumeKey{driver: src.Driver, key: src.Driver + "/" + src.VolumeHandle}
-}
-
-// podHolding returns the attachable volumes a scheduled, non-terminated pod
-// holds: bound CSI volumes by handle, unbound claims by their class's
-// provisioner, as kube-scheduler's NodeVolumeLimits counts them.
-func (s *indexedSnapshot) podHolding(r *podRecord) holding {
-	if r.NodeName == "" || terminal(r.Phase) {
+// podHolding returns what a scheduled pod holds on its node
+// (topology.PodVolumes).
+func (s *Store) podHolding(r *podRecord) holding {
+	if r.NodeName == "" {
 		return holding{}
 	}
-	h := holding{node: r.NodeName}
-	for _, v := range r.Volumes {
-		pvc, ok := s.PersistentVolumeClaim(r.Namespace, v.Claim)
-		if !ok {
-			continue
-		}
-		if pvc.Spec.VolumeName != "" {
-			if pv, ok := s.PersistentVolume(pvc.Spec.VolumeName); ok {
-				if src := pvCSISource(pv); src != nil {
-					h.keys = append(h.keys, csiVolumeKey(src))
-				}
-			}
-			continue
-		}
-		if class, ok := s.StorageClass(volume.GetPersistentVolumeClaimClass(pvc)); ok && class.Provisioner != "" {
-			driver := provisionerDriver(class.Provisioner)
-			h.keys = append(h.keys, volumeKey{driver: driver, key: unboundVolumeKey(driver, pvc)})
-		}
+	claims := make([]string, len(r.Volumes))
+	for i, v := range r.Volumes {
+		claims[i] = v.Claim
 	}
-	for i := range r.Inline {
-		if k, ok := inlineVolumeKey(&r.Inline[i], r.Namespace); ok {
-			h.keys = append(h.keys, k)
-		}
-	}
-	return h
+	return holding{node: r.NodeName, keys: topology.PodVolumes(s, r.Namespace, r.Phase, claims, r.Inline)}
 }
 
-// attachmentHolding returns the volume a VolumeAttachment holds on its node.
-func (s *indexedSnapshot) attachmentHolding(va *storagev1.VolumeAttachment) holding {
-	h := holding{node: va.Spec.NodeName}
-	switch src := va.Spec.Source; {
-	case src.PersistentVolumeName != nil:
-		if pv, ok := s.PersistentVolume(*src.PersistentVolumeName); ok && pvCSISource(pv) != nil {
-			h.keys = []volumeKey{csiVolumeKey(pvCSISource(pv))}
-		} else {
-			h.keys = []volumeKey{{driver: va.Spec.Attacher, key: va.Spec.Attacher + "/<pv>" + *src.PersistentVolumeName}}
-		}
-	case src.InlineVolumeSpec != nil && src.InlineVolumeSpec.CSI != nil:
-		h.keys = []volumeKey{csiVolumeKey(src.InlineVolumeSpec.CSI)}
+// attachmentHolding returns what a VolumeAttachment holds on its node.
+func (s *Store) attachmentHolding(va *storagev1.VolumeAttachment) holding {
+	k, ok := topology.AttachmentVolume(s, va)
+	if !ok {
+		return holding{node: va.Spec.NodeName}
 	}
-	return h
+	return holding{node: va.Spec.NodeName, keys: []topology.VolumeKey{k}}
 }
 
 // refreshPod recomputes what a pod holds.
-func (s *indexedSnapshot) refreshPod(r *podRecord) { s.usage.set(podHolder(r), s.podHolding(r)) }
+func (s *Store) refreshPod(r *podRecord) { s.usage.set(podHolder(r), s.podHolding(r)) }
 
 // refreshAttachment recomputes what a VolumeAttachment holds.
-func (s *indexedSnapshot) refreshAttachment(va *storagev1.VolumeAttachment) {
+func (s *Store) refreshAttachment(va *storagev1.VolumeAttachment) {
 	s.usage.set(attachmentHolder(va), s.attachmentHolding(va))
 }
 
 // refreshPods recomputes what every pod holds.
-func (s *indexedSnapshot) refreshPods() {
+func (s *Store) refreshPods() {
 	for _, r := range records(s.pods.List()) {
 		s.refreshPod(r)
 	}
@@ -224,7 +186,7 @@ func (s *indexedSnapshot) refreshPods() {
 
 // refreshClaim recomputes the pods using a claim, after the claim (or its
 // PV) changed.
-func (s *indexedSnapshot) refreshClaim(namespace, name string) {
+func (s *Store) refreshClaim(namespace, name string) {
 	for _, r := range records(s.podsByClaim(namespace, name)) {
 		s.refreshPod(r)
 	}
@@ -232,7 +194,7 @@ func (s *indexedSnapshot) refreshClaim(namespace, name string) {
 
 // refreshVolume recomputes what depends on a PV: its claim's pods and its
 // VolumeAttachments.
-func (s *indexedSnapshot) refreshVolume(pv *corev1.PersistentVolume) {
+func (s *Store) refreshVolume(pv *corev1.PersistentVolume) {
 	if ref := pv.Spec.ClaimRef; ref != nil {
 		s.refreshClaim(ref.Namespace, ref.Name)
 	}
@@ -243,11 +205,11 @@ func (s *indexedSnapshot) refreshVolume(pv *corev1.PersistentVolume) {
 
 // VolumesInUse reports how many unique volumes of a CSI driver the node's
 // pods and VolumeAttachments hold.
-func (s *indexedSnapshot) VolumesInUse(node, driver string) int { return s.usage.count(node, driver) }
+func (s *Store) VolumesInUse(node, driver string) int { return s.usage.count(node, driver) }
 
 // VolumeNodes returns, sorted, the nodes whose pods or VolumeAttachments
 // hold a volume, by its key ("driver/handle").
-func (s *indexedSnapshot) VolumeNodes(key string) []string { return s.usage.nodesOf(key, false) }
+func (s *Store) VolumeNodes(key string) []string { return s.usage.nodesOf(key, false) }
 
 // VolumePodNodes returns, sorted, the nodes whose pods use a volume.
-func (s *indexedSnapshot) VolumePodNodes(key string) []string { return s.usage.nodesOf(key, true) }
+func (s *Store) VolumePodNodes(key string) []string { return s.usage.nodesOf(key, true) }

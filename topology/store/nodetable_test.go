@@ -1,4 +1,4 @@
-package topology_test
+package store_test
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 	"k8s.io/client-go/tools/cache"
 
 	"github.com/volplace/volplace/topology"
+	"github.com/volplace/volplace/topology/store"
 	st "github.com/volplace/volplace/topology/testing"
 )
 
@@ -45,7 +46,7 @@ func TestNodeTableFollowsEvents(t *testing.T) {
 	defer cancel()
 	client := fake.NewClientset(st.MakeNode("n1").Zone("a").Obj(), st.MakeCSINode("only-csinode").Driver(driver).Obj())
 	factory := informers.NewSharedInformerFactory(client, 0)
-	snap, err := topology.NewInformerSnapshot(factory)
+	snap, err := store.New(factory)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,7 +102,7 @@ func TestNodeTableFollowsEvents(t *testing.T) {
 }
 
 func TestStaticSnapshotNodeInfo(t *testing.T) {
-	snap, err := topology.NewStaticSnapshot(st.MakeNode("n1").Zone("a").Obj(), st.MakeCSINode("n1").Driver(driver).Obj(), st.MakeNode("n2").Obj())
+	snap, err := store.NewStatic(st.MakeNode("n1").Zone("a").Obj(), st.MakeCSINode("n1").Driver(driver).Obj(), st.MakeNode("n2").Obj())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +118,7 @@ func TestStaticSnapshotNodeInfo(t *testing.T) {
 }
 
 func TestNodeInfoDoesNotAllocate(t *testing.T) {
-	snap, err := topology.NewStaticSnapshot(st.MakeNode("n1").Obj())
+	snap, err := store.NewStatic(st.MakeNode("n1").Obj())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,8 +1,10 @@
-package topology
+package store
 
 import (
 	"hash/maphash"
 	"sync/atomic"
+
+	"github.com/volplace/volplace/topology"
 )
 
 // nameIndex finds a node's NodeInfo by name without locking, in one array
@@ -31,7 +33,7 @@ type nameSlot struct {
 	// index is the name's NodeInfo.Index, kept while the slot is: a node
 	// that comes back under the same name gets its index again.
 	index int
-	info  atomic.Pointer[NodeInfo] // nil while the name has no Node
+	info  atomic.Pointer[topology.NodeInfo] // nil while the name has no Node
 }
 
 // minNameIndexSlots is the size of an empty table.
@@ -69,7 +71,7 @@ func (x *nameIndex) findHashed(name []byte, h uint64) *nameSlot {
 }
 
 // get returns the NodeInfo of a name, nil when the table has none.
-func (x *nameIndex) get(name []byte) *NodeInfo {
+func (x *nameIndex) get(name []byte) *topology.NodeInfo {
 	s := x.find(name)
 	if s.hash.Load() == 0 {
 		return nil
@@ -93,7 +95,7 @@ func (x *nameIndex) full() bool { return 2*(x.used+1) > len(x.slots) }
 // set stores a name's NodeInfo, nil when it has no Node. The caller holds
 // the node table's lock, has made room (full) for a name new to the table,
 // and gives a name the index it had, if it had one (indexOf).
-func (x *nameIndex) set(name string, info *NodeInfo, index int) {
+func (x *nameIndex) set(name string, info *topology.NodeInfo, index int) {
 	s := x.find([]byte(name))
 	if s.hash.Load() == 0 {
 		if info == nil {
@@ -114,7 +116,7 @@ func (x *nameIndex) set(name string, info *NodeInfo, index int) {
 // slots of every name, then their names, in loops whose loads do not depend
 // on each other, so that the CPU fetches them in parallel. Batches of a few
 // dozen names keep what the first loops fetched in the fastest caches.
-func (x *nameIndex) getAll(names [][]byte, refs []NodeRef) {
+func (x *nameIndex) getAll(names [][]byte, refs []topology.NodeRef) {
 	const batch = 32
 	var hashes [batch]uint64
 	for lo := 0; lo < len(names); lo += batch {
@@ -134,13 +136,13 @@ func (x *nameIndex) getAll(names [][]byte, refs []NodeRef) {
 			touchSink.Add(1)
 		}
 		for i, name := range part {
-			refs[lo+i] = NodeRef{Index: -1}
+			refs[lo+i] = topology.NodeRef{Index: -1}
 			s := x.findHashed(name, hashes[i])
 			if s.hash.Load() == 0 {
 				continue
 			}
 			if info := s.info.Load(); info != nil {
-				refs[lo+i] = NodeRef{Info: info, Index: s.index, Name: s.name}
+				refs[lo+i] = topology.NodeRef{Info: info, Index: s.index, Name: s.name}
 			}
 		}
 	}

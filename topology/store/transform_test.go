@@ -1,4 +1,4 @@
-package topology_test
+package store_test
 
 import (
 	"testing"
@@ -12,6 +12,7 @@ import (
 	"k8s.io/client-go/tools/cache"
 
 	"github.com/volplace/volplace/topology"
+	"github.com/volplace/volplace/topology/store"
 	st "github.com/volplace/volplace/topology/testing"
 )
 
@@ -60,14 +61,14 @@ func TestCacheTransform(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := topology.CacheTransform(tt.in.DeepCopyObject())
+			got, err := store.CacheTransform(tt.in.DeepCopyObject())
 			if err != nil {
 				t.Fatal(err)
 			}
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("trimmed (-want,+got):\n%s", diff)
 			}
-			again, err := topology.CacheTransform(got)
+			again, err := store.CacheTransform(got)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -78,7 +79,7 @@ func TestCacheTransform(t *testing.T) {
 	}
 	t.Run("unknown final state passes through", func(t *testing.T) {
 		d := cache.DeletedFinalStateUnknown{Key: "default/web", Obj: fullPod}
-		got, err := topology.CacheTransform(d)
+		got, err := store.CacheTransform(d)
 		if err != nil || got != any(d) {
 			t.Errorf("CacheTransform(%v) = %v, %v", d, got, err)
 		}
@@ -91,7 +92,7 @@ func TestCacheTransformKeepsDecisions(t *testing.T) {
 	objs := st.LargeCluster(st.ClusterSize{Nodes: 60, Zones: 3, Pods: 120, Claims: 60})
 	trimmed := make([]runtime.Object, len(objs))
 	for i, o := range objs {
-		out, err := topology.CacheTransform(o.DeepCopyObject())
+		out, err := store.CacheTransform(o.DeepCopyObject())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -99,8 +100,8 @@ func TestCacheTransformKeepsDecisions(t *testing.T) {
 	}
 	for claims := 1; claims <= 3; claims++ {
 		pod := st.PendingPod(claims)
-		want := evaluate(t, objs, pod, nil)
-		got := evaluate(t, trimmed, pod, nil)
+		want := evaluate(t, objs, pod)
+		got := evaluate(t, trimmed, pod)
 		byNode := cmpopts.SortSlices(func(a, b topology.NodeResult) bool { return a.Node < b.Node })
 		if diff := cmp.Diff(want, got, byNode); diff != "" {
 			t.Errorf("%d claim(s): results (-as is,+trimmed):\n%s", claims, diff)

@@ -1,33 +1,27 @@
-package topology
+package store
 
 import (
 	"fmt"
-	"sync/atomic"
 
 	corev1 "k8s.io/api/core/v1"
 	storagev1 "k8s.io/api/storage/v1"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/tools/cache"
+	"k8s.io/component-helpers/storage/volume"
 )
 
-// InformerSnapshot is a Snapshot over the informers of a shared informer
-// factory. Create it before starting the factory.
-type InformerSnapshot struct {
-	indexedSnapshot
-	synced    []cache.InformerSynced
-	hasSynced atomic.Bool // latched: an informer does not unsync
-}
-
-// NewInformerSnapshot registers the informers and indexes volplace needs with
-// the factory, and sets CacheTransform on those informers.
-func NewInformerSnapshot(factory informers.SharedInformerFactory) (*InformerSnapshot, error) {
+// New returns a Store over the informers of a shared informer factory: it
+// registers the informers and indexes volplace needs with the factory, sets
+// CacheTransform on those informers, and keeps its indexes current from
+// their events. Call it before starting the factory.
+func New(factory informers.SharedInformerFactory) (*Store, error) {
 	core, storage := factory.Core().V1(), factory.Storage().V1()
 	type informer struct {
 		inf      cache.SharedIndexInformer
 		indexers cache.Indexers
 		into     *cache.Indexer
 	}
-	s := &InformerSnapshot{}
+	s := &Store{}
 	s.usage, s.table = newNodeUsage(), newNodeTable()
 	for _, i := range []informer{
 		{core.Nodes().Informer(), nil, &s.nodes},
@@ -75,7 +69,7 @@ func NewInformerSnapshot(factory informers.SharedInformerFactory) (*InformerSnap
 }
 
 // trackNodes keeps the node table current from events.
-func (s *InformerSnapshot) trackNodes(nodes, csiNodes cache.SharedIndexInformer) error {
+func (s *Store) trackNodes(nodes, csiNodes cache.SharedIndexInformer) error {
 	handlers := []struct {
 		inf cache.SharedIndexInformer
 		h   cache.ResourceEventHandlerFuncs
@@ -102,7 +96,7 @@ func (s *InformerSnapshot) trackNodes(nodes, csiNodes cache.SharedIndexInformer)
 }
 
 // trackUsage keeps the per-node volume counts current from events.
-func (s *InformerSnapshot) trackUsage(pods, attachments, claims, volumes, classes cache.SharedIndexInformer) error {
+func (s *Store) trackUsage(pods, attachments, claims, volumes, classes cache.SharedIndexInformer) error {
 	handlers := []struct {
 		inf cache.SharedIndexInformer
 		h   cache.ResourceEventHandlerFuncs
@@ -135,7 +129,7 @@ func (s *InformerSnapshot) trackUsage(pods, attachments, claims, volumes, classe
 		}},
 		{volumes, cache.ResourceEventHandlerFuncs{
 			AddFunc: func(obj any) {
-				onObject(obj, func(pv *corev1.PersistentVolume) { s.forgetClass(persistentVolumeClass(pv)) })
+				onObject(obj, func(pv *corev1.PersistentVolume) { s.forgetClass(volume.GetPersistentVolumeClass(pv)) })
 				onObject(obj, s.refreshVolume)
 			},
 			UpdateFunc: func(_, obj any) { onObject(obj, s.refreshVolume) },
@@ -152,7 +146,7 @@ func (s *InformerSnapshot) trackUsage(pods, attachments, claims, volumes, classe
 	return nil
 }
 
-func (s *InformerSnapshot) refreshClaimObject(pvc *corev1.PersistentVolumeClaim) {
+func (s *Store) refreshClaimObject(pvc *corev1.PersistentVolumeClaim) {
 	s.forgetClaim(pvc)
 	s.refreshClaim(pvc.Namespace, pvc.Name)
 }
@@ -168,8 +162,9 @@ func onObject[T any](obj any, f func(T)) {
 	}
 }
 
-// HasSynced reports whether every informer has completed its first list.
-func (s *InformerSnapshot) HasSynced() bool {
+// HasSynced reports whether every informer has completed its first list
+// and every event handler has seen it; a static store always has.
+func (s *Store) HasSynced() bool {
 	if s.hasSynced.Load() {
 		return true
 	}
@@ -184,4 +179,4 @@ func (s *InformerSnapshot) HasSynced() bool {
 
 // Synced returns the informers' HasSynced functions, for
 // cache.WaitForCacheSync.
-func (s *InformerSnapshot) Synced() []cache.InformerSynced { return s.synced }
+func (s *Store) Synced() []cache.InformerSynced { return s.synced }

@@ -1,10 +1,12 @@
-package topology
+package store
 
 import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/volplace/volplace/topology"
 )
 
 // podRecord is what the cache keeps of a pod: its identity, node, phase and
@@ -35,9 +37,9 @@ func newPodRecord(p *corev1.Pod) *podRecord {
 	r := &podRecord{ObjectMeta: trimmedMeta(&p.ObjectMeta), NodeName: p.Spec.NodeName, Phase: p.Status.Phase}
 	for i := range p.Spec.Volumes {
 		v := &p.Spec.Volumes[i]
-		if claim := claimName(p, v); claim != "" {
+		if claim := topology.ClaimName(p, v); claim != "" {
 			r.Volumes = append(r.Volumes, podVolume{Name: v.Name, Claim: claim, Ephemeral: v.Ephemeral != nil})
-		} else if translator.IsInlineMigratable(v) {
+		} else if topology.AttachableInline(v) {
 			r.Inline = append(r.Inline, *v.DeepCopy())
 		}
 	}

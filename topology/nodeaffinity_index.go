@@ -1,14 +1,5 @@
 package topology
 
-// labelIndexed is a snapshot whose node table indexes nodes by label.
-type labelIndexed interface {
-	nodesMatching(sel *nodeSelector) (set nodeSet, limit int, ok bool)
-}
-
-func (s *indexedSnapshot) nodesMatching(sel *nodeSelector) (nodeSet, int, bool) {
-	return s.table.labels.matching(sel)
-}
-
 // rejection is what a pod's bound volume's node affinity tells about every
 // node at once: the nodes it admits, from the label index, and the reason
 // of every other node.
@@ -24,7 +15,7 @@ type rejection struct {
 // claim has node affinity (whose conflict would share the reason line),
 // and nothing fails the pod on every node.
 func (e *Evaluator) prepareRejection(s *PodState) {
-	li, ok := e.snap.(labelIndexed)
+	li, ok := e.snap.(NodeLabelIndex)
 	if !ok || !e.failFast || len(s.PodReasons) > 0 || len(s.bound) == 0 {
 		return
 	}
@@ -37,7 +28,7 @@ func (e *Evaluator) prepareRejection(s *PodState) {
 			return
 		}
 	}
-	admits, limit, ok := li.nodesMatching(first.affinity)
+	admits, limit, ok := nodesMatching(li, first.affinity)
 	if !ok {
 		return
 	}
@@ -61,4 +52,75 @@ func (e *Evaluator) Rejects(s *PodState, index int) (Reason, bool) {
 		return Reason{}, false
 	}
 	return r.reason, true
+}
+
+// nodeSet is a set of node indexes.
+type nodeSet []uint64
+
+func newNodeSet(limit int) nodeSet { return make(nodeSet, (limit+63)/64) }
+
+// has reports whether the set holds index; an index past the set's limit,
+// a node newer than the set, is not in it.
+func (s nodeSet) has(index int) bool {
+	return index>>6 < len(s) && s[index>>6]&(1<<(index&63)) != 0
+}
+
+func (s nodeSet) addAll(list []int32) {
+	for _, i := range list {
+		if int(i)>>6 < len(s) {
+			s[i>>6] |= 1 << (i & 63)
+		}
+	}
+}
+
+// nodesMatching returns the nodes that the selector admits, among those the
+// label index holds, whose indexes are below the returned limit; and false
+// when it cannot tell: a selector with requirements on node names or
+// numeric comparisons is tested node by node.
+func nodesMatching(li NodeLabelIndex, sel *nodeSelector) (out nodeSet, limit int, ok bool) {
+	for _, t := range sel.terms {
+		if len(t.names) > 0 {
+			return nil, 0, false
+		}
+		for _, r := range t.labels {
+			switch r.op {
+			case opIn, opNotIn, opExists, opDoesNotExist:
+			default:
+				return nil, 0, false
+			}
+		}
+	}
+	li.ReadNodeLabels(func(x NodeLabelLists) {
+		limit = x.Limit()
+		out = newNodeSet(limit)
+		term := newNodeSet(limit)
+		req := newNodeSet(limit)
+		for _, t := range sel.terms {
+			term.addAll(x.All())
+			for _, r := range t.labels {
+				clear(req)
+				switch r.op {
+				case opIn, opNotIn:
+					for _, v := range r.values {
+						req.addAll(x.WithLabel(r.key, v))
+					}
+				case opExists, opDoesNotExist:
+					req.addAll(x.WithKey(r.key))
+				}
+				negate := r.op == opNotIn || r.op == opDoesNotExist
+				for w := range term {
+					if negate {
+						term[w] &^= req[w]
+					} else {
+						term[w] &= req[w]
+					}
+				}
+			}
+			for w := range out {
+				out[w] |= term[w]
+			}
+			clear(term)
+		}
+	})
+	return out, limit, true
 }

@@ -1,4 +1,4 @@
-package topology
+package store
 
 import (
 	"sync"
@@ -6,32 +6,9 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	storagev1 "k8s.io/api/storage/v1"
+
+	"github.com/volplace/volplace/topology"
 )
-
-// NodeInfo is a node as the rules read it: the Node with its CSINode. A
-// NodeInfo is immutable; a change to either object replaces it.
-type NodeInfo struct {
-	Node *corev1.Node
-	// CSINode is nil when the node has none.
-	CSINode *storagev1.CSINode
-	// Index is unique among every node the snapshot has held, and kept
-	// across updates of the node: a request can mark the nodes it has seen
-	// in a bit set instead of a map of names.
-	Index int
-
-	view nodeView // when Node is not nil
-}
-
-// Name is the node's name.
-func (info *NodeInfo) Name() string { return info.view.name }
-
-// Touch reads the memory the rules read of the node, and returns a value
-// that depends on it. Evaluating nodes one after the other, the CPU waits
-// for each node's memory in turn; touching a few dozen nodes first, in a
-// loop whose loads do not depend on each other, lets it fetch their memory
-// in parallel. It pays when the nodes are not in the CPU caches, as between
-// two requests from kube-scheduler.
-func (info *NodeInfo) Touch() int { return info.view.touch() }
 
 // nodeTable holds a NodeInfo per node name, kept current from Node and
 // CSINode events, so that the extender finds a node and its CSINode with one
@@ -39,7 +16,7 @@ func (info *NodeInfo) Touch() int { return info.view.touch() }
 // by label.
 type nodeTable struct {
 	mu     sync.Mutex // serializes writers
-	byName map[string]*NodeInfo
+	byName map[string]*topology.NodeInfo
 	// next is the Index of the next new name. Indexes are not reused by
 	// other names: with nodes that come and go under new names, requests'
 	// bit sets grow by a bit per name ever seen (a restart starts over).
@@ -50,55 +27,60 @@ type nodeTable struct {
 }
 
 func newNodeTable() *nodeTable {
-	t := &nodeTable{byName: map[string]*NodeInfo{}, labels: newLabelIndex()}
+	t := &nodeTable{byName: map[string]*topology.NodeInfo{}, labels: newLabelIndex()}
 	t.index.Store(newNameIndex(0))
 	return t
 }
 
-// set replaces a name's entry with a copy changed by change; the entry goes
-// away when it holds neither object.
-func (t *nodeTable) set(name string, change func(*NodeInfo)) {
+// set replaces a name's entry with a new one, changed by change; the entry
+// goes away when it holds neither object.
+func (t *nodeTable) set(name string, change func(*entry)) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	index := t.index.Load()
-	// A new NodeInfo, not a copy of the old one, whose view shares nothing
-	// with the old one's.
-	info := &NodeInfo{Index: -1}
+	e := entry{index: -1}
 	old := t.byName[name]
 	if old != nil {
-		info.Node, info.CSINode, info.Index = old.Node, old.CSINode, old.Index
+		e = entry{node: old.Node, csiNode: old.CSINode, index: old.Index}
 	} else if i, ok := index.indexOf(name); ok {
-		info.Index = i
+		e.index = i
 	}
-	change(info)
-	if info.Index < 0 {
-		info.Index = int(t.next.Add(1) - 1)
+	change(&e)
+	if e.index < 0 {
+		e.index = int(t.next.Add(1) - 1)
 	}
+	// A new NodeInfo, not a copy of the old one, whose view shares nothing
+	// with the old one's.
+	info := topology.NewNodeInfo(e.node, e.csiNode, e.index)
 	t.trackLabels(old, info)
 	if info.Node == nil && info.CSINode == nil {
 		delete(t.byName, name)
 		index.set(name, nil, info.Index)
 		return
 	}
-	if info.Node != nil {
-		info.view.reset(info.Node, info.CSINode)
-	}
 	t.byName[name] = info
 	if index.get([]byte(name)) == nil && index.full() {
 		// A new table of the live names, at most a quarter full.
 		index = newNameIndex(4 * (len(t.byName) + 1))
 		for n, i := range t.byName {
-			index.set(n, i.found(), i.Index)
+			index.set(n, found(i), i.Index)
 		}
 		t.index.Store(index)
 		return
 	}
-	index.set(name, info.found(), info.Index)
+	index.set(name, found(info), info.Index)
+}
+
+// entry is what the table holds of a name while it changes.
+type entry struct {
+	node    *corev1.Node
+	csiNode *storagev1.CSINode
+	index   int
 }
 
 // found is the NodeInfo the name index returns for the entry: none while
 // the node has only its CSINode.
-func (info *NodeInfo) found() *NodeInfo {
+func found(info *topology.NodeInfo) *topology.NodeInfo {
 	if info.Node == nil {
 		return nil
 	}
@@ -107,7 +89,7 @@ func (info *NodeInfo) found() *NodeInfo {
 
 // trackLabels moves the node from the label index entries of its old
 // labels to those of its new ones.
-func (t *nodeTable) trackLabels(old, info *NodeInfo) {
+func (t *nodeTable) trackLabels(old, info *topology.NodeInfo) {
 	var before, after map[string]string
 	had := old != nil && old.Node != nil
 	if had {
@@ -122,15 +104,15 @@ func (t *nodeTable) trackLabels(old, info *NodeInfo) {
 }
 
 func (t *nodeTable) setNode(name string, node *corev1.Node) {
-	t.set(name, func(i *NodeInfo) { i.Node = node })
+	t.set(name, func(e *entry) { e.node = node })
 }
 
 func (t *nodeTable) setCSINode(name string, csiNode *storagev1.CSINode) {
-	t.set(name, func(i *NodeInfo) { i.CSINode = csiNode })
+	t.set(name, func(e *entry) { e.csiNode = csiNode })
 }
 
 // get returns the node named name, if the table holds its Node.
-func (t *nodeTable) get(name []byte) (*NodeInfo, bool) {
+func (t *nodeTable) get(name []byte) (*topology.NodeInfo, bool) {
 	info := t.index.Load().get(name)
 	return info, info != nil
 }
@@ -139,22 +121,13 @@ func (t *nodeTable) get(name []byte) (*NodeInfo, bool) {
 func (t *nodeTable) indexLimit() int { return int(t.next.Load()) }
 
 // NodeInfo returns the named node with its CSINode, without allocating.
-func (s *indexedSnapshot) NodeInfo(name []byte) (*NodeInfo, bool) { return s.table.get(name) }
-
-// NodeRef is a node found by name in the node table, with what the table
-// itself holds of it: a lookup does not read the NodeInfo.
-type NodeRef struct {
-	// Info is nil when the table holds no Node of the name.
-	Info  *NodeInfo
-	Index int // Info.Index
-	Name  string
-}
+func (s *Store) NodeInfo(name []byte) (*topology.NodeInfo, bool) { return s.table.get(name) }
 
 // NodeInfos sets refs[i] to the node named names[i], without allocating:
 // faster than NodeInfo one by one when the table is not in the CPU caches.
-func (s *indexedSnapshot) NodeInfos(names [][]byte, refs []NodeRef) {
+func (s *Store) NodeInfos(names [][]byte, refs []topology.NodeRef) {
 	s.table.index.Load().getAll(names, refs)
 }
 
 // NodeIndexLimit is more than the Index of every node held so far.
-func (s *indexedSnapshot) NodeIndexLimit() int { return s.table.indexLimit() }
+func (s *Store) NodeIndexLimit() int { return s.table.indexLimit() }

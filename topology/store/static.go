@@ -1,4 +1,4 @@
-package topology
+package store
 
 import (
 	"fmt"
@@ -9,14 +9,14 @@ import (
 	"k8s.io/client-go/tools/cache"
 )
 
-// NewStaticSnapshot returns a Snapshot over a fixed set of objects, as loaded
-// from YAML by `volplace simulate` or built by tests. Objects of other types
-// are an error.
-func NewStaticSnapshot(objs ...runtime.Object) (Snapshot, error) {
+// NewStatic returns a Store over a fixed set of objects, as loaded from YAML
+// by `volplace simulate` or built by tests. Objects of other types are an
+// error.
+func NewStatic(objs ...runtime.Object) (*Store, error) {
 	newIndexer := func(indexers cache.Indexers) cache.Indexer {
 		return cache.NewIndexer(cache.MetaNamespaceKeyFunc, indexers)
 	}
-	s := &indexedSnapshot{
+	s := &Store{
 		nodes:       newIndexer(cache.Indexers{}),
 		csiNodes:    newIndexer(cache.Indexers{}),
 		csiDrivers:  newIndexer(cache.Indexers{}),
@@ -63,7 +63,7 @@ func NewStaticSnapshot(objs ...runtime.Object) (Snapshot, error) {
 	return s, nil
 }
 
-func (s *indexedSnapshot) storeFor(obj runtime.Object) (cache.Indexer, bool) {
+func (s *Store) storeFor(obj runtime.Object) (cache.Indexer, bool) {
 	switch obj.(type) {
 	case *corev1.Node:
 		return s.nodes, true
@@ -87,13 +87,13 @@ func (s *indexedSnapshot) storeFor(obj runtime.Object) (cache.Indexer, bool) {
 	return nil, false
 }
 
-// SupportedObject reports whether NewStaticSnapshot accepts obj.
+// SupportedObject reports whether NewStatic accepts obj.
 func SupportedObject(obj runtime.Object) bool {
-	_, ok := (&indexedSnapshot{}).storeFor(obj)
+	_, ok := (&Store{}).storeFor(obj)
 	return ok
 }
 
-// SupportedKind reports whether NewStaticSnapshot accepts objects of kind
+// SupportedKind reports whether NewStatic accepts objects of kind
 // (as in an object's "kind" field).
 func SupportedKind(kind string) bool {
 	switch kind {

@@ -1,10 +1,11 @@
-package topology
+package store
 
 import (
 	"fmt"
 	"sync"
 	"testing"
 
+	"github.com/volplace/volplace/topology"
 	st "github.com/volplace/volplace/topology/testing"
 )
 
@@ -21,7 +22,7 @@ func TestNodeTableNames(t *testing.T) {
 		for i := range 400 {
 			names = append(names, []byte(name(i)))
 		}
-		refs := make([]NodeRef, len(names))
+		refs := make([]topology.NodeRef, len(names))
 		table.index.Load().getAll(names, refs)
 		for i, n := range names {
 			info, ok := table.get(n)
@@ -40,7 +41,7 @@ func TestNodeTableNames(t *testing.T) {
 	for r := range 2 {
 		readers.Go(func() {
 			names := make([][]byte, 0, 64)
-			refs := make([]NodeRef, 64)
+			refs := make([]topology.NodeRef, 64)
 			for i := 0; ; i++ {
 				select {
 				case <-stop:

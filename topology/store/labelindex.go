@@ -1,8 +1,10 @@
-package topology
+package store
 
 import (
 	"slices"
 	"sync"
+
+	"github.com/volplace/volplace/topology"
 )
 
 // labelIndex lists, by node label, the indexes (NodeInfo.Index) of the
@@ -90,73 +92,20 @@ func remove(list []int32, i int32) []int32 {
 	return slices.Delete(list, at, at+1)
 }
 
-// nodeSet is a set of node indexes.
-type nodeSet []uint64
-
-func newNodeSet(limit int) nodeSet { return make(nodeSet, (limit+63)/64) }
-
-// has reports whether the set holds index; an index past the set's limit,
-// a node newer than the set, is not in it.
-func (s nodeSet) has(index int) bool {
-	return index>>6 < len(s) && s[index>>6]&(1<<(index&63)) != 0
-}
-
-func (s nodeSet) addAll(list []int32) {
-	for _, i := range list {
-		if int(i)>>6 < len(s) {
-			s[i>>6] |= 1 << (i & 63)
-		}
-	}
-}
-
-// matching returns the nodes that the selector admits, among those indexed
-// so far, whose indexes are below the returned limit; and false when it
-// cannot tell: a selector with requirements on node names or numeric
-// comparisons is tested node by node.
-func (x *labelIndex) matching(sel *nodeSelector) (nodeSet, int, bool) {
-	for _, t := range sel.terms {
-		if len(t.names) > 0 {
-			return nil, 0, false
-		}
-		for _, r := range t.labels {
-			switch r.op {
-			case opIn, opNotIn, opExists, opDoesNotExist:
-			default:
-				return nil, 0, false
-			}
-		}
-	}
+// ReadNodeLabels calls f with the label index read-locked.
+func (s *Store) ReadNodeLabels(f func(topology.NodeLabelLists)) {
+	x := s.table.labels
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	limit := x.limit
-	out := newNodeSet(limit)
-	term := newNodeSet(limit)
-	req := newNodeSet(limit)
-	for _, t := range sel.terms {
-		term.addAll(x.nodes)
-		for _, r := range t.labels {
-			clear(req)
-			switch r.op {
-			case opIn, opNotIn:
-				for _, v := range r.values {
-					req.addAll(x.values[r.key][v])
-				}
-			case opExists, opDoesNotExist:
-				req.addAll(x.keys[r.key])
-			}
-			negate := r.op == opNotIn || r.op == opDoesNotExist
-			for w := range term {
-				if negate {
-					term[w] &^= req[w]
-				} else {
-					term[w] &= req[w]
-				}
-			}
-		}
-		for w := range out {
-			out[w] |= term[w]
-		}
-		clear(term)
-	}
-	return out, limit, true
+	f(labelLists{x})
 }
+
+// labelLists reads a labelIndex whose lock the caller holds.
+type labelLists struct{ x *labelIndex }
+
+func (l labelLists) Limit() int                    { return l.x.limit }
+func (l labelLists) All() []int32                  { return l.x.nodes }
+func (l labelLists) WithKey(key string) []int32    { return l.x.keys[key] }
+func (l labelLists) WithLabel(k, v string) []int32 { return l.x.values[k][v] }
+
+var _ topology.NodeLabelIndex = &Store{}

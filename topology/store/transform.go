@@ -1,4 +1,4 @@
-package topology
+package store
 
 import (
 	corev1 "k8s.io/api/core/v1"
@@ -6,6 +6,8 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/cache"
+
+	"github.com/volplace/volplace/topology"
 )
 
 // CacheTransform trims an object before an informer stores it, to what
@@ -27,7 +29,7 @@ func CacheTransform(obj any) (any, error) {
 		internAllowedTopologies(o)
 	case *storagev1.CSIStorageCapacity:
 		// Capacity accounting needs when the driver last wrote it.
-		if t := lastWritten(&o.ObjectMeta); t.After(o.CreationTimestamp.Time) {
+		if t := topology.LastWritten(&o.ObjectMeta); t.After(o.CreationTimestamp.Time) {
 			o.ManagedFields = []metav1.ManagedFieldsEntry{{Time: &metav1.Time{Time: t}}}
 			return obj, nil
 		}

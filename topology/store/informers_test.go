@@ -1,4 +1,4 @@
-package topology_test
+package store_test
 
 import (
 	"context"
@@ -12,7 +12,7 @@ import (
 	"k8s.io/client-go/kubernetes/fake"
 	"k8s.io/client-go/tools/cache"
 
-	"github.com/volplace/volplace/topology"
+	"github.com/volplace/volplace/topology/store"
 	st "github.com/volplace/volplace/topology/testing"
 )
 
@@ -29,7 +29,7 @@ func TestInformerSnapshotTracksUsage(t *testing.T) {
 		st.MakePod("web").PVC("data").Node("n1").Obj(),
 	)
 	factory := informers.NewSharedInformerFactory(client, 0)
-	snap, err := topology.NewInformerSnapshot(factory)
+	snap, err := store.New(factory)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,30 @@
+package store_test
+
+import (
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+
+	"github.com/volplace/volplace/topology"
+	"github.com/volplace/volplace/topology/store"
+)
+
+// driver is the CSI driver of the test clusters.
+const driver = "csi.example.com"
+
+// evaluate returns the pod's result on every node of a static store of objs.
+func evaluate(t *testing.T, objs []runtime.Object, pod *corev1.Pod) []topology.NodeResult {
+	t.Helper()
+	s, err := store.NewStatic(objs...)
+	if err != nil {
+		t.Fatalf("building the store: %v", err)
+	}
+	ev := topology.NewEvaluator(s, topology.DefaultOptions())
+	state := ev.Prepare(pod)
+	results := make([]topology.NodeResult, 0, len(s.Nodes()))
+	for _, node := range s.Nodes() {
+		results = append(results, ev.Evaluate(state, node))
+	}
+	return results
+}
