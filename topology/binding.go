@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 
+	storagev1 "k8s.io/api/storage/v1"
+
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
@@ -172,17 +174,62 @@ func (e *Evaluator) checkProvisioning(s *PodState, d *delayedClaim, n *nodeState
 	n.provisioned = append(n.provisioned, p)
 }
 
-// missingTopologyKey returns a topology key the driver declares in the
-// node's CSINode that the node has no label for, or "".
-func missingTopologyKey(n *nodeState, driver string) string {
-	entry, ok := n.node.driver(driver)
-	if !ok {
-		return ""
+// DelaysBinding reports whether claims of the class wait for their first
+// consumer (volumeBindingMode WaitForFirstConsumer): they bind or are
+// provisioned once a pod using them is given a node. A class without a
+// mode binds immediately, the API server's default.
+func DelaysBinding(class *storagev1.StorageClass) bool {
+	return class != nil && class.VolumeBindingMode != nil && *class.VolumeBindingMode == storagev1.VolumeBindingWaitForFirstConsumer
+}
+
+// delayedClaim is an unbound claim of a WaitForFirstConsumer class: it binds
+// or is provisioned once the pod has a node.
+type delayedClaim struct {
+	name         string
+	pvc          *corev1.PersistentVolumeClaim
+	class        *storagev1.StorageClass
+	request      int64 // bytes requested, 0 when none
+	selectedNode string
+	// candidates are the static PVs that may bind the claim on some node,
+	// smallest first, or only the PV pre-bound to the claim.
+	candidates []*candidatePV
+	// driver is the class's provisioner when it names a CSIDriver object.
+	driver     string
+	capacities *CapacityIndex // only when the driver tracks capacity
+}
+
+type candidatePV struct {
+	pv       *corev1.PersistentVolume
+	affinity *nodeSelector
+}
+
+// delayedBindingClass returns the claim's class and whether it delays binding
+// until a pod is scheduled. A claim without class or with a missing class
+// binds immediately, as in kube-scheduler; a class without a binding mode
+// gets the API server's default, Immediate.
+func (e *Evaluator) delayedBindingClass(pvc *corev1.PersistentVolumeClaim) (*storagev1.StorageClass, bool) {
+	name := volume.GetPersistentVolumeClaimClass(pvc)
+	if name == "" {
+		return nil, false
 	}
-	for _, key := range entry.topologyKeys {
-		if !n.node.Has(key) {
-			return key
+	class, ok := e.snap.StorageClass(name)
+	if !ok {
+		return nil, false
+	}
+	return class, DelaysBinding(class)
+}
+
+func (e *Evaluator) prepareDelayed(pvc *corev1.PersistentVolumeClaim, class *storagev1.StorageClass) *delayedClaim {
+	d := &delayedClaim{name: pvc.Name, pvc: pvc, class: class, selectedNode: pvc.Annotations[AnnSelectedNode]}
+	if q, ok := pvc.Spec.Resources.Requests[corev1.ResourceStorage]; ok {
+		d.request = q.Value()
+	}
+	d.candidates = e.staticCandidates(pvc, class.Name)
+	if driver, ok := e.snap.CSIDriver(class.Provisioner); ok {
+		d.driver = driver.Name
+		if driver.Spec.StorageCapacity != nil && *driver.Spec.StorageCapacity && d.request > 0 {
+			d.capacities = e.snap.CapacityIndex(class.Name)
 		}
 	}
-	return ""
+	return d
 }

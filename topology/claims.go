@@ -6,7 +6,6 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	storagev1 "k8s.io/api/storage/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/component-helpers/storage/ephemeral"
 	"k8s.io/component-helpers/storage/volume"
@@ -42,14 +41,6 @@ func UsesClaim(pod *corev1.Pod, claim string) bool {
 		}
 	}
 	return false
-}
-
-// DelaysBinding reports whether claims of the class wait for their first
-// consumer (volumeBindingMode WaitForFirstConsumer): they bind or are
-// provisioned once a pod using them is given a node. A class without a
-// mode binds immediately, the API server's default.
-func DelaysBinding(class *storagev1.StorageClass) bool {
-	return class != nil && class.VolumeBindingMode != nil && *class.VolumeBindingMode == storagev1.VolumeBindingWaitForFirstConsumer
 }
 
 // HasClaims reports whether the pod uses a PersistentVolumeClaim, directly or
@@ -97,27 +88,6 @@ type boundClaim struct {
 	// another pod; exclusive is true when it may be attached to one node only.
 	inUseOn   map[string]bool
 	exclusive bool
-}
-
-// delayedClaim is an unbound claim of a WaitForFirstConsumer class: it binds
-// or is provisioned once the pod has a node.
-type delayedClaim struct {
-	name         string
-	pvc          *corev1.PersistentVolumeClaim
-	class        *storagev1.StorageClass
-	request      int64 // bytes requested, 0 when none
-	selectedNode string
-	// candidates are the static PVs that may bind the claim on some node,
-	// smallest first, or only the PV pre-bound to the claim.
-	candidates []*candidatePV
-	// driver is the class's provisioner when it names a CSIDriver object.
-	driver     string
-	capacities *CapacityIndex // only when the driver tracks capacity
-}
-
-type candidatePV struct {
-	pv       *corev1.PersistentVolume
-	affinity *nodeSelector
 }
 
 // PodState is the node-independent part of a pod's evaluation, computed once
@@ -255,62 +225,12 @@ func (e *Evaluator) Prepare(pod *corev1.Pod) *PodState {
 		s.PodReasons.add(CodeUnboundImmediate, ErrReasonUnboundImmediate, "", "", true)
 	}
 	slices.SortStableFunc(s.delayed, func(a, b *delayedClaim) int { return compareInt64(a.request, b.request) })
-	addVolume := func(k VolumeKey) {
-		if !slices.Contains(s.newVolumes[k.Driver], k.Key) {
-			s.newVolumes[k.Driver] = append(s.newVolumes[k.Driver], k.Key)
-		}
-	}
-	for _, b := range s.bound {
-		if b.pv == nil {
-			continue
-		}
-		if src := pvCSISource(b.pv); src != nil {
-			addVolume(csiVolumeKey(src))
-		}
-	}
-	for _, d := range s.delayed {
-		if d.class.Provisioner != "" {
-			driver := provisionerDriver(d.class.Provisioner)
-			addVolume(VolumeKey{Driver: driver, Key: unboundVolumeKey(driver, d.pvc)})
-		}
-	}
-	for i := range pod.Spec.Volumes {
-		if k, ok := inlineVolumeKey(&pod.Spec.Volumes[i], pod.Namespace); ok {
-			addVolume(k)
-		}
-	}
-	for driver, keys := range s.newVolumes {
-		s.newDrivers = append(s.newDrivers, driver)
-		for _, key := range keys {
-			for _, node := range e.snap.VolumeNodes(key) {
-				if s.present == nil {
-					s.present = map[nodeDriver]int{}
-				}
-				s.present[nodeDriver{node: node, driver: driver}]++
-			}
-			if !e.opts.InTreeVolumeLimits {
-				continue
-			}
-			for _, node := range e.snap.VolumePodNodes(key) {
-				if s.presentByPods == nil {
-					s.presentByPods = map[nodeDriver]int{}
-				}
-				s.presentByPods[nodeDriver{node: node, driver: driver}]++
-			}
-		}
-	}
-	slices.Sort(s.newDrivers)
+	e.prepareAttachLimits(s)
 	e.prepareRejection(s)
 	if e.holds != nil {
 		s.held = e.holds.heldCapacity(s, e.snap)
 	}
 	return s
-}
-
-// unboundVolumeKey identifies an unbound claim's future volume for attach
-// counting, as kube-scheduler does, by the class's provisioner.
-func unboundVolumeKey(driver string, pvc *corev1.PersistentVolumeClaim) string {
-	return driver + "/<unbound>" + pvc.Namespace + "/" + pvc.Name
 }
 
 func compareInt64(a, b int64) int {
@@ -321,22 +241,6 @@ func compareInt64(a, b int64) int {
 		return 1
 	}
 	return 0
-}
-
-// delayedBindingClass returns the claim's class and whether it delays binding
-// until a pod is scheduled. A claim without class or with a missing class
-// binds immediately, as in kube-scheduler; a class without a binding mode
-// gets the API server's default, Immediate.
-func (e *Evaluator) delayedBindingClass(pvc *corev1.PersistentVolumeClaim) (*storagev1.StorageClass, bool) {
-	name := volume.GetPersistentVolumeClaimClass(pvc)
-	if name == "" {
-		return nil, false
-	}
-	class, ok := e.snap.StorageClass(name)
-	if !ok {
-		return nil, false
-	}
-	return class, DelaysBinding(class)
 }
 
 func (e *Evaluator) prepareBound(pod *corev1.Pod, pvc *corev1.PersistentVolumeClaim) *boundClaim {
@@ -355,17 +259,27 @@ func (e *Evaluator) prepareBound(pod *corev1.Pod, pvc *corev1.PersistentVolumeCl
 	return b
 }
 
-func (e *Evaluator) prepareDelayed(pvc *corev1.PersistentVolumeClaim, class *storagev1.StorageClass) *delayedClaim {
-	d := &delayedClaim{name: pvc.Name, pvc: pvc, class: class, selectedNode: pvc.Annotations[AnnSelectedNode]}
-	if q, ok := pvc.Spec.Resources.Requests[corev1.ResourceStorage]; ok {
-		d.request = q.Value()
-	}
-	d.candidates = e.staticCandidates(pvc, class.Name)
-	if driver, ok := e.snap.CSIDriver(class.Provisioner); ok {
-		d.driver = driver.Name
-		if driver.Spec.StorageCapacity != nil && *driver.Spec.StorageCapacity && d.request > 0 {
-			d.capacities = e.snap.CapacityIndex(class.Name)
+// checkBound applies the rules for claims bound to a PV, claim by claim:
+// the PV exists, its node affinity (nodeaffinity.go) or else its zone labels
+// (volumezone.go) admit the node, and a ReadWriteOnce volume is not in use
+// on another node (restrictions.go).
+func (e *Evaluator) checkBound(s *PodState, n *nodeState) {
+	for _, b := range s.bound {
+		if b.pv == nil {
+			n.fail(CodePVNotExist, ErrReasonPVNotExist, b.pvc.Spec.VolumeName, true, nil)
+			continue
+		}
+		// Like kube-scheduler, which stops at VolumeBinding's node affinity
+		// failure before VolumeZone runs, report one placement failure per
+		// PV.
+		if b.affinity != nil {
+			checkNodeAffinity(b, n)
+		} else {
+			checkVolumeZone(b, n)
+		}
+		e.checkReadWriteOnce(b, n)
+		if b.driver != "" {
+			n.addDriver(b.driver)
 		}
 	}
-	return d
 }

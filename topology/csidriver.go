@@ -31,3 +31,18 @@ func (e *Evaluator) driverNotInstalled(driver string) string {
 	m, _ := e.messages.LoadOrStore(driver, csiDriverNotInstalled(driver))
 	return m.(string)
 }
+
+// missingTopologyKey returns a topology key the driver declares in the
+// node's CSINode that the node has no label for, or "".
+func missingTopologyKey(n *nodeState, driver string) string {
+	entry, ok := n.node.driver(driver)
+	if !ok {
+		return ""
+	}
+	for _, key := range entry.topologyKeys {
+		if !n.node.Has(key) {
+			return key
+		}
+	}
+	return ""
+}

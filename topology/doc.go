@@ -1,19 +1,34 @@
-// Package topology decides whether a pod's volumes fit on a node, why not, and
-// how well.
+// Package topology decides whether a pod's volumes fit on a node, why not,
+// and how well: volplace's rules, and the only place they are written.
 //
-// It is the single source of placement decisions in volplace: the scheduler
-// extender, the admission webhook and the offline simulator are thin adapters
-// over it. The package is pure: it reads a Snapshot (informer caches in a
-// server, objects loaded from YAML offline) and never calls the API server.
-//
-// The rules mirror kube-scheduler's VolumeBinding, VolumeZone,
-// NodeVolumeLimits and VolumeRestrictions plugins, with the same reason
-// strings, and add the checks kube-scheduler leaves to runtime: the CSI driver
-// must be registered on the node, the node must carry the driver's topology
-// keys, and a ReadWriteOnce volume attached elsewhere pins the pod to that
-// node. docs/rules.md lists every rule and reason.
+// The scheduler extender, the admission webhook, the offline simulator and
+// any scheduler plugin are adapters over it. It reads the cluster through
+// the Cluster interface, which names what the rules need (a claim, the
+// unbound PVs of a class, the volumes a driver has in use on a node), never
+// how a store lays it out; package store implements it over informer caches
+// and over objects loaded from files. docs/architecture.md draws the
+// packages and the path of one request.
 //
 // Evaluation has two steps, like a scheduling cycle: Evaluator.Prepare
-// resolves the pod's claims once (pod-level failures such as a missing claim
-// end there), then Evaluator.Evaluate checks one node and scores it.
+// resolves the pod's claims once (claims.go; pod-level failures such as a
+// missing claim end there), then each node is checked and scored. One file
+// holds one rule, from what Prepare computes for it to its check and its
+// part of the score, in the way of kube-scheduler's volume plugins:
+//
+//	nodeaffinity.go        a bound PV's node affinity (VolumeBinding), with
+//	nodeaffinity_index.go  its shortcut over the store's label index
+//	volumezone.go          a bound PV's zone labels (VolumeZone)
+//	restrictions.go        ReadWriteOncePod and ReadWriteOnce (VolumeRestrictions)
+//	binding.go             WaitForFirstConsumer claims: static PVs, allowedTopologies
+//	csidriver.go           the CSI driver registered on the node, its topology keys
+//	limits.go              CSI attach limits (NodeVolumeLimits), migration.go
+//	capacity.go            CSIStorageCapacity, capacity_index.go
+//	score.go               the weighted score of the components above
+//
+// docs/rules.md lists every rule and reason; the reason strings are
+// kube-scheduler's where it has one (reasons.go).
+//
+// topology must not import package store, the servers (extender, webhook),
+// cmd, net/http, client-go informers or k8s.io/kubernetes: it is pure, and
+// never calls the API server (test/layout checks the imports).
 package topology

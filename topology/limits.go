@@ -2,6 +2,7 @@ package topology
 
 import (
 	"fmt"
+	"slices"
 
 	corev1 "k8s.io/api/core/v1"
 	storagev1 "k8s.io/api/storage/v1"
@@ -14,6 +15,58 @@ type attachCount struct {
 	used   int64 // volumes attached or in use on the node
 	added  int64 // volumes the pod adds
 	limit  int64
+}
+
+// prepareAttachLimits lists the attachable volumes the pod adds, by driver,
+// and counts, by node, those a node already holds, which do not count
+// again against its attach limit.
+func (e *Evaluator) prepareAttachLimits(s *PodState) {
+	pod := s.Pod
+	addVolume := func(k VolumeKey) {
+		if !slices.Contains(s.newVolumes[k.Driver], k.Key) {
+			s.newVolumes[k.Driver] = append(s.newVolumes[k.Driver], k.Key)
+		}
+	}
+	for _, b := range s.bound {
+		if b.pv == nil {
+			continue
+		}
+		if src := pvCSISource(b.pv); src != nil {
+			addVolume(csiVolumeKey(src))
+		}
+	}
+	for _, d := range s.delayed {
+		if d.class.Provisioner != "" {
+			driver := provisionerDriver(d.class.Provisioner)
+			addVolume(VolumeKey{Driver: driver, Key: unboundVolumeKey(driver, d.pvc)})
+		}
+	}
+	for i := range pod.Spec.Volumes {
+		if k, ok := inlineVolumeKey(&pod.Spec.Volumes[i], pod.Namespace); ok {
+			addVolume(k)
+		}
+	}
+	for driver, keys := range s.newVolumes {
+		s.newDrivers = append(s.newDrivers, driver)
+		for _, key := range keys {
+			for _, node := range e.snap.VolumeNodes(key) {
+				if s.present == nil {
+					s.present = map[nodeDriver]int{}
+				}
+				s.present[nodeDriver{node: node, driver: driver}]++
+			}
+			if !e.opts.InTreeVolumeLimits {
+				continue
+			}
+			for _, node := range e.snap.VolumePodNodes(key) {
+				if s.presentByPods == nil {
+					s.presentByPods = map[nodeDriver]int{}
+				}
+				s.presentByPods[nodeDriver{node: node, driver: driver}]++
+			}
+		}
+	}
+	slices.Sort(s.newDrivers)
 }
 
 // checkAttachLimits rejects the node when the pod's new CSI volumes would
@@ -139,3 +192,37 @@ func AttachableInline(vol *corev1.Volume) bool { return translator.IsInlineMigra
 
 // nodeDriver is one CSI driver on one node.
 type nodeDriver struct{ node, driver string }
+
+// unboundVolumeKey identifies an unbound claim's future volume for attach
+// counting, as kube-scheduler does, by the class's provisioner.
+func unboundVolumeKey(driver string, pvc *corev1.PersistentVolumeClaim) string {
+	return driver + "/<unbound>" + pvc.Namespace + "/" + pvc.Name
+}
+
+type attachLimit struct {
+	driver string
+	limit  int64
+}
+
+// attachHeadroomScore scores the node by the attach slots left, after
+// placement, to the driver with the fewest free in proportion to its
+// limit. It applies when the pod adds volumes of a driver with a limit.
+func (e *Evaluator) attachHeadroomScore(n *nodeState) (ScoreComponent, bool) {
+	if len(n.attach) == 0 {
+		return ScoreComponent{}, false
+	}
+	c := ScoreComponent{Name: ComponentAttachHeadroom, Score: MaxScore}
+	for _, a := range n.attach {
+		if a.limit <= 0 {
+			continue
+		}
+		free := max(a.limit-a.used-a.added, 0)
+		if sc := MaxScore * free / a.limit; sc <= c.Score {
+			c.Score = sc
+			if e.details {
+				c.Detail = fmt.Sprintf("driver %s: %d of %d slot(s) free after placement", a.driver, free, a.limit)
+			}
+		}
+	}
+	return c, true
+}

@@ -7,6 +7,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/sets"
 )
 
 // samePod reports whether two pod objects are the same pod.
@@ -102,4 +103,37 @@ func (e *Evaluator) volumeUsage(pod *corev1.Pod, pvc *corev1.PersistentVolumeCla
 		mark(p.Spec.NodeName)
 	}
 	return nodes, exclusiveAccess(pv) && (len(attachments) > 0 || e.attachable(pv))
+}
+
+// checkReadWriteOnce rejects the node when a bound volume that may be on
+// one node only (ReadWriteOnce, attachable) is attached to or used on
+// another node: kube-scheduler would place the pod, and kubelet then fail
+// with a Multi-Attach error (Options.ReadWriteOnceGuard).
+func (e *Evaluator) checkReadWriteOnce(b *boundClaim, n *nodeState) {
+	if !e.opts.ReadWriteOnceGuard || !b.exclusive || len(b.inUseOn) == 0 || b.inUseOn[n.node.name] {
+		return
+	}
+	n.fail(CodeReadWriteOnceConflict, ErrReasonReadWriteOnceConflict, b.name, true, func() string {
+		return fmt.Sprintf("claim %s: ReadWriteOnce volume %s is in use on node(s) %s", b.name, b.pv.Name, strings.Join(sets.List(sets.KeySet(b.inUseOn)), ", "))
+	})
+}
+
+// localityScore scores the node by how many of the pod's bound volumes are
+// already attached to or used on it. It applies when some bound volume is
+// in use somewhere: else every node would score the same zero.
+func (e *Evaluator) localityScore(s *PodState, n *nodeState) (ScoreComponent, bool) {
+	if !slices.ContainsFunc(s.bound, func(b *boundClaim) bool { return len(b.inUseOn) > 0 }) {
+		return ScoreComponent{}, false
+	}
+	local := 0
+	for _, b := range s.bound {
+		if b.inUseOn[n.node.name] {
+			local++
+		}
+	}
+	c := ScoreComponent{Name: ComponentLocality, Score: int64(MaxScore * local / len(s.bound))}
+	if e.details {
+		c.Detail = fmt.Sprintf("%d/%d bound volume(s) already on the node", local, len(s.bound))
+	}
+	return c, true
 }

@@ -53,11 +53,6 @@ type viewDriver struct {
 	limit int64
 }
 
-type attachLimit struct {
-	driver string
-	limit  int64
-}
-
 // attachableVolumesPrefix names the node resources that carry a CSI
 // driver's attach limit.
 const attachableVolumesPrefix = "attachable-volumes-csi-"

@@ -2,7 +2,6 @@ package webhook
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -57,30 +56,7 @@ func (c classDefaults) namespace(name string) *corev1.Namespace {
 // isDefaultClass reports whether a class is marked as a default, by
 // Kubernetes' GA or beta annotation or by volplace's own.
 func isDefaultClass(class *storagev1.StorageClass) bool {
-	for _, ann := range []string{annIsDefaultClass, annBetaIsDefaultClass, AnnDefaultClass} {
-		if class.Annotations[ann] == "true" {
-			return true
-		}
-	}
-	return false
-}
-
-// defaultClasses returns the default classes, newest first, then by name,
-// the order kube-apiserver picks from.
-func defaultClasses(classes []*storagev1.StorageClass) []*storagev1.StorageClass {
-	var out []*storagev1.StorageClass
-	for _, c := range classes {
-		if isDefaultClass(c) {
-			out = append(out, c)
-		}
-	}
-	slices.SortFunc(out, func(a, b *storagev1.StorageClass) int {
-		if c := b.CreationTimestamp.Compare(a.CreationTimestamp.Time); c != 0 {
-			return c
-		}
-		return strings.Compare(a.Name, b.Name)
-	})
-	return out
+	return topology.IsDefaultClass(class) || class.Annotations[AnnDefaultClass] == "true"
 }
 
 func classNames(classes []*storagev1.StorageClass) string {
@@ -95,7 +71,7 @@ func classNames(classes []*storagev1.StorageClass) string {
 // class ("" for none), why it was chosen, and a denial message under the
 // reject policy.
 func pickDefault(policy DefaultClassPolicy, classes []*storagev1.StorageClass) (name, why, denial string) {
-	defaults := defaultClasses(classes)
+	defaults := topology.DefaultClasses(classes, isDefaultClass)
 	switch {
 	case len(defaults) == 0:
 		return "", "", ""

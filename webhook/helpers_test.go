@@ -31,7 +31,7 @@ func collectWarnings() (context.Context, *[]string) {
 }
 
 func defaultClass(name string, created int) *storagev1.StorageClass {
-	sc := st.MakeStorageClass(name, "ebs.csi.aws.com").Annotation(annIsDefaultClass, "true").Obj()
+	sc := st.MakeStorageClass(name, "ebs.csi.aws.com").Annotation(topology.AnnIsDefaultClass, "true").Obj()
 	sc.CreationTimestamp = metav1.Unix(int64(created), 0)
 	return sc
 }

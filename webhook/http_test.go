@@ -10,13 +10,14 @@ import (
 	"github.com/google/go-cmp/cmp"
 	admissionv1 "k8s.io/api/admission/v1"
 
+	"github.com/volplace/volplace/topology"
 	"github.com/volplace/volplace/topology/store"
 	st "github.com/volplace/volplace/topology/testing"
 )
 
 func testHooks(t testing.TB) http.Handler {
 	snap, err := store.NewStatic(
-		st.MakeStorageClass("ebs", "ebs.csi.aws.com").Annotation(annIsDefaultClass, "true").Obj(),
+		st.MakeStorageClass("ebs", "ebs.csi.aws.com").Annotation(topology.AnnIsDefaultClass, "true").Obj(),
 		st.MakePod("web-0").PVC("data").Node("n1").Obj(),
 	)
 	if err != nil {

@@ -35,8 +35,6 @@ const (
 	// without one.
 	defaultScheduler = "default-scheduler"
 
-	annIsDefaultClass     = "storageclass.kubernetes.io/is-default-class"
-	annBetaIsDefaultClass = "storageclass.beta.kubernetes.io/is-default-class"
-	annBetaStorageClass   = "volume.beta.kubernetes.io/storage-class"
-	noProvisioner         = "kubernetes.io/no-provisioner"
+	annBetaStorageClass = "volume.beta.kubernetes.io/storage-class"
+	noProvisioner       = "kubernetes.io/no-provisioner"
 )

@@ -123,7 +123,7 @@ func (v *storageClassValidator) check(sc *storagev1.StorageClass, errs field.Err
 		}
 	}
 	if v.opts.DefaultClassPolicy == PolicyReject && isDefaultClass(sc) {
-		for _, other := range defaultClasses(v.snap.StorageClasses()) {
+		for _, other := range topology.DefaultClasses(v.snap.StorageClasses(), isDefaultClass) {
 			if other.Name != sc.Name {
 				errs = append(errs, field.Forbidden(annotations, fmt.Sprintf("StorageClass %s is already the default, and volplace's default class policy is reject: only one class may be the default", other.Name)))
 				break

@@ -22,6 +22,8 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/component-helpers/storage/ephemeral"
 	"k8s.io/utils/ptr"
+
+	"github.com/volplace/volplace/topology"
 )
 
 // ExpandOptions are the options of Expand.
@@ -36,12 +38,6 @@ type ExpandOptions struct {
 	// claims). The zero Now leaves creation timestamps unset.
 	Now time.Time
 }
-
-// Annotations read by kube-apiserver's DefaultStorageClass admission plugin.
-const (
-	annIsDefaultClass     = "storageclass.kubernetes.io/is-default-class"
-	annBetaIsDefaultClass = "storageclass.beta.kubernetes.io/is-default-class"
-)
 
 // MaxReplicas bounds the pods Expand generates for one workload.
 const MaxReplicas = 100_000
@@ -251,28 +247,13 @@ func (e *expander) addCluster(obj runtime.Object) {
 			e.existing[claimKind][key(v.Namespace, v.Name)] = true
 		}
 	case *storagev1.StorageClass:
-		if v != nil && isDefaultClass(v) && (e.defaultClass == nil || newerClass(v, e.defaultClass)) {
+		if v != nil && topology.IsDefaultClass(v) && (e.defaultClass == nil || topology.CompareDefaultClasses(v, e.defaultClass) < 0) {
 			e.defaultClass = v
 		}
 	}
 }
 
 func key(namespace, name string) string { return namespace + "/" + name }
-
-// isDefaultClass reports whether kube-apiserver's DefaultStorageClass
-// plugin considers class a default.
-func isDefaultClass(class *storagev1.StorageClass) bool {
-	return class.Annotations[annIsDefaultClass] == "true" || class.Annotations[annBetaIsDefaultClass] == "true"
-}
-
-// newerClass reports whether the DefaultStorageClass plugin prefers a to b
-// among several defaults: the newest, then the first by name.
-func newerClass(a, b *storagev1.StorageClass) bool {
-	if ta, tb := a.CreationTimestamp.UnixNano(), b.CreationTimestamp.UnixNano(); ta != tb {
-		return ta > tb
-	}
-	return a.Name < b.Name
-}
 
 // claim records a claim unless one of that name exists.
 func (e *expander) claim(pvc *corev1.PersistentVolumeClaim) {

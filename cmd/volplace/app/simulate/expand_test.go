@@ -18,6 +18,7 @@ import (
 	"k8s.io/component-helpers/storage/ephemeral"
 	"k8s.io/utils/ptr"
 
+	"github.com/volplace/volplace/topology"
 	"github.com/volplace/volplace/topology/store"
 )
 
@@ -120,7 +121,7 @@ func storageClass(name string, isDefault bool, created time.Time) *storagev1.Sto
 		Provisioner: "csi.example.com",
 	}
 	if isDefault {
-		class.Annotations = map[string]string{annIsDefaultClass: "true"}
+		class.Annotations = map[string]string{topology.AnnIsDefaultClass: "true"}
 	}
 	return class
 }
