@@ -15,7 +15,7 @@ import (
 // a namespace: the PVC webhook sets it, and the pod webhook reasons about
 // the claims of a pod's generic ephemeral volumes with the same answer.
 type classDefaults struct {
-	snap       topology.Snapshot
+	cluster    topology.Cluster
 	namespaces corelisters.NamespaceLister // nil: no namespace defaults
 	policy     DefaultClassPolicy
 }
@@ -33,12 +33,12 @@ type classDefault struct {
 func (c classDefaults) forNamespace(namespace string) classDefault {
 	if ns := c.namespace(namespace); ns != nil && ns.Annotations[AnnNamespaceDefaultClass] != "" {
 		name := ns.Annotations[AnnNamespaceDefaultClass]
-		if _, ok := c.snap.StorageClass(name); !ok {
+		if _, ok := c.cluster.StorageClass(name); !ok {
 			return classDefault{denial: fmt.Sprintf("namespace %s names this StorageClass as its default (annotation %s), and it does not exist", namespace, AnnNamespaceDefaultClass), name: name}
 		}
 		return classDefault{name: name, why: fmt.Sprintf("the default StorageClass of namespace %s (annotation %s)", namespace, AnnNamespaceDefaultClass)}
 	}
-	name, why, denial := pickDefault(c.policy, c.snap.StorageClasses())
+	name, why, denial := pickDefault(c.policy, c.cluster.StorageClasses())
 	return classDefault{name: name, why: why, denial: denial}
 }
 

@@ -31,14 +31,14 @@ func TestPodAndClaimWebhooksAgreeOnTheDefaultClass(t *testing.T) {
 		for cluster, objs := range clusters {
 			for _, ns := range []*corev1.Namespace{withDefault, missingDefault, plain} {
 				t.Run(fmt.Sprintf("%s/%s/%s", policy, cluster, ns.Name), func(t *testing.T) {
-					defaults := classDefaults{snap: snapshot(t, objs...), namespaces: namespaceLister(t, withDefault, missingDefault, plain), policy: policy}
+					defaults := classDefaults{cluster: clusterOf(t, objs...), namespaces: namespaceLister(t, withDefault, missingDefault, plain), policy: policy}
 					pvc := st.MakePVC("c").Namespace(ns.Name).Obj()
 					pvc.Spec.StorageClassName = nil
 					claimClass := ""
 					if err := (&pvcDefaulter{defaults: defaults}).Default(t.Context(), pvc); err == nil && pvc.Spec.StorageClassName != nil {
 						claimClass = *pvc.Spec.StorageClassName
 					}
-					pods := &podDefaulter{snap: defaults.snap, opts: DefaultOptions(), defaults: defaults}
+					pods := &podDefaulter{cluster: defaults.cluster, opts: DefaultOptions(), defaults: defaults}
 					podClass := pods.ephemeralClass(ns.Name, &corev1.PersistentVolumeClaimTemplate{})
 					if diff := cmp.Diff(claimClass, podClass); diff != "" {
 						t.Errorf("class of the claim (-PVC webhook,+pod webhook):\n%s", diff)

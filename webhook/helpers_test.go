@@ -15,13 +15,13 @@ import (
 	st "github.com/volplace/volplace/topology/testing"
 )
 
-func snapshot(t *testing.T, objs ...runtime.Object) topology.Snapshot {
+func clusterOf(t *testing.T, objs ...runtime.Object) topology.Cluster {
 	t.Helper()
-	snap, err := store.NewStatic(objs...)
+	cluster, err := store.NewStatic(objs...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return snap
+	return cluster
 }
 
 // collectWarnings returns a context that collects warn() calls.

@@ -16,14 +16,14 @@ import (
 )
 
 func testHooks(t testing.TB) http.Handler {
-	snap, err := store.NewStatic(
+	cluster, err := store.NewStatic(
 		st.MakeStorageClass("ebs", "ebs.csi.aws.com").Annotation(topology.AnnIsDefaultClass, "true").Obj(),
 		st.MakePod("web-0").PVC("data").Node("n1").Obj(),
 	)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return NewHandler(Deps{Snapshot: snap}, DefaultOptions())
+	return NewHandler(Deps{Cluster: cluster}, DefaultOptions())
 }
 
 func review(op, kind, object, oldObject string) string {

@@ -40,7 +40,7 @@ func (v *pvcValidator) ValidateDelete(ctx context.Context, pvc *corev1.Persisten
 	if !v.opts.DeletionGuard {
 		return nil, nil
 	}
-	users := v.users(v.snap.PodsByClaim(pvc.Namespace, pvc.Name), pvc.Name)
+	users := v.users(v.cluster.PodsByClaim(pvc.Namespace, pvc.Name), pvc.Name)
 	if len(users) == 0 {
 		record(ruleDeletionGuard, decisionAllowed)
 		return nil, nil

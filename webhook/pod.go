@@ -19,7 +19,7 @@ import (
 // scheduler, and optionally sends pods with claims to volplace's secondary
 // scheduler or marks them for the extender.
 type podDefaulter struct {
-	snap     topology.Snapshot
+	cluster  topology.Cluster
 	client   kubernetes.Interface // nil: the cache only
 	opts     Options
 	defaults classDefaults
@@ -120,7 +120,7 @@ func (d *podDefaulter) waitingClaim(ctx context.Context, pod *corev1.Pod) string
 // claim reads a claim from the cache, or live when the cache does not have
 // it yet (a claim created just before its pod).
 func (d *podDefaulter) claim(ctx context.Context, namespace, name string) *corev1.PersistentVolumeClaim {
-	if pvc, ok := d.snap.PersistentVolumeClaim(namespace, name); ok {
+	if pvc, ok := d.cluster.PersistentVolumeClaim(namespace, name); ok {
 		return pvc
 	}
 	if d.client == nil {
@@ -137,7 +137,7 @@ func (d *podDefaulter) waitsForConsumer(className string) bool {
 	if className == "" {
 		return false
 	}
-	class, ok := d.snap.StorageClass(className)
+	class, ok := d.cluster.StorageClass(className)
 	return ok && topology.DelaysBinding(class)
 }
 

@@ -91,7 +91,7 @@ func TestPodNodeNameRewrite(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			d := &podDefaulter{snap: snapshot(t, tt.objs...), opts: DefaultOptions()}
+			d := &podDefaulter{cluster: clusterOf(t, tt.objs...), opts: DefaultOptions()}
 			if tt.live != nil {
 				d.client = fake.NewClientset(tt.live...)
 			}
@@ -130,7 +130,7 @@ func TestPodNodeNameRewrite(t *testing.T) {
 func TestPodExtenderResource(t *testing.T) {
 	opts := DefaultOptions()
 	opts.ExtenderResource = true
-	d := &podDefaulter{snap: snapshot(t), opts: opts}
+	d := &podDefaulter{cluster: clusterOf(t), opts: opts}
 	withContainer := func(w *st.PodWrapper) *corev1.Pod {
 		pod := w.Obj()
 		pod.Spec.Containers = []corev1.Container{{Name: "app"}, {Name: "sidecar"}}
@@ -169,7 +169,7 @@ func TestPodExtenderResource(t *testing.T) {
 func TestPodSchedulerName(t *testing.T) {
 	opts := DefaultOptions()
 	opts.SchedulerName = "volplace-scheduler"
-	d := &podDefaulter{snap: snapshot(t), opts: opts}
+	d := &podDefaulter{cluster: clusterOf(t), opts: opts}
 	optedOut := st.MakePod("p").PVC("data").Obj()
 	optedOut.Labels = map[string]string{LabelSchedulerOptOut: "true"}
 	custom := st.MakePod("p").PVC("data").Obj()

@@ -114,7 +114,7 @@ func TestDefaultStorageClass(t *testing.T) {
 			if tt.opts != nil {
 				opts = *tt.opts
 			}
-			d := &pvcDefaulter{defaults: classDefaults{snap: snapshot(t, tt.objs...), namespaces: namespaceLister(t, ns, badNS), policy: opts.DefaultClassPolicy}}
+			d := &pvcDefaulter{defaults: classDefaults{cluster: clusterOf(t, tt.objs...), namespaces: namespaceLister(t, ns, badNS), policy: opts.DefaultClassPolicy}}
 			ctx, warnings := collectWarnings()
 			pvc := tt.pvc.DeepCopy()
 			err := d.Default(ctx, pvc)

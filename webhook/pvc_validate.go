@@ -17,9 +17,9 @@ import (
 
 // pvcValidator checks access modes on create and guards deletion.
 type pvcValidator struct {
-	snap   topology.Snapshot
-	client kubernetes.Interface // nil: no live confirmation
-	opts   Options
+	cluster topology.Cluster
+	client  kubernetes.Interface // nil: no live confirmation
+	opts    Options
 }
 
 var _ admission.Validator[*corev1.PersistentVolumeClaim] = &pvcValidator{}
@@ -59,7 +59,7 @@ func (v *pvcValidator) checkAccessModes(pvc *corev1.PersistentVolumeClaim) (admi
 	if className == "" {
 		return warnings, nil
 	}
-	class, ok := v.snap.StorageClass(className)
+	class, ok := v.cluster.StorageClass(className)
 	if !ok {
 		record(ruleAccessModes, decisionWarned)
 		return append(warnings, fmt.Sprintf("StorageClass %q does not exist: the claim stays Pending until it does, and its access modes were not checked", className)), nil
@@ -107,7 +107,7 @@ func (v *pvcValidator) checkAccessModes(pvc *corev1.PersistentVolumeClaim) (admi
 // staticWarnings checks a claim of a class without provisioner against the
 // class's PVs: only existing PVs can ever bind it.
 func (v *pvcValidator) staticWarnings(pvc *corev1.PersistentVolumeClaim, className string) admission.Warnings {
-	pvs := v.snap.UnboundPersistentVolumes(className)
+	pvs := v.cluster.UnboundPersistentVolumes(className)
 	for _, pv := range pvs {
 		if volume.CheckAccessModes(pvc, pv) && !volume.CheckVolumeModeMismatches(&pvc.Spec, &pv.Spec) {
 			record(ruleAccessModes, decisionAllowed)
@@ -127,7 +127,7 @@ func (v *pvcValidator) readOnlyWarning(pvc *corev1.PersistentVolumeClaim) string
 		return ""
 	}
 	if class := volume.GetPersistentVolumeClaimClass(pvc); class != "" {
-		for _, pv := range v.snap.UnboundPersistentVolumes(class) {
+		for _, pv := range v.cluster.UnboundPersistentVolumes(class) {
 			if pv.Status.Phase == corev1.VolumeAvailable && slices.Contains(pv.Spec.AccessModes, corev1.ReadOnlyMany) {
 				return ""
 			}

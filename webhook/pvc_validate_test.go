@@ -125,7 +125,7 @@ func TestAccessModes(t *testing.T) {
 			if tt.opts != nil {
 				opts = *tt.opts
 			}
-			v := &pvcValidator{snap: snapshot(t, tt.objs...), opts: opts}
+			v := &pvcValidator{cluster: clusterOf(t, tt.objs...), opts: opts}
 			warnings, err := v.ValidateCreate(context.Background(), tt.pvc)
 			if diff := cmp.Diff(tt.wantErr, errString(err)); diff != "" {
 				t.Errorf("error (-want,+got):\n%s", diff)
@@ -138,7 +138,7 @@ func TestAccessModes(t *testing.T) {
 }
 
 func TestAccessModesOnUpdate(t *testing.T) {
-	v := &pvcValidator{snap: snapshot(t, st.MakeStorageClass("ebs", "ebs.csi.aws.com").Obj()), opts: DefaultOptions()}
+	v := &pvcValidator{cluster: clusterOf(t, st.MakeStorageClass("ebs", "ebs.csi.aws.com").Obj()), opts: DefaultOptions()}
 	old := st.MakePVC("c").AccessModes(corev1.ReadWriteMany).Obj()
 	old.Spec.StorageClassName = nil
 	resized := st.MakePVC("c").Class("ebs").AccessModes(corev1.ReadWriteMany).Request("5Gi").Obj()
@@ -259,7 +259,7 @@ func TestDeletionGuard(t *testing.T) {
 			if tt.opts != nil {
 				opts = *tt.opts
 			}
-			v := &pvcValidator{snap: snapshot(t, tt.cached...), opts: opts}
+			v := &pvcValidator{cluster: clusterOf(t, tt.cached...), opts: opts}
 			if tt.live != nil {
 				v.client = fake.NewClientset(tt.live...)
 			}

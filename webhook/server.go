@@ -13,7 +13,7 @@ import (
 
 // Deps are what the webhooks read.
 type Deps struct {
-	Snapshot   topology.Snapshot
+	Cluster    topology.Cluster
 	Namespaces corelisters.NamespaceLister // optional
 	Client     kubernetes.Interface        // optional: live reads where the cache may lag
 }
@@ -21,7 +21,7 @@ type Deps struct {
 // Hooks returns the webhooks by path.
 func Hooks(deps Deps, opts Options) map[string]*admission.Webhook {
 	s := scheme.Scheme
-	defaults := classDefaults{snap: deps.Snapshot, namespaces: deps.Namespaces, policy: opts.DefaultClassPolicy}
+	defaults := classDefaults{cluster: deps.Cluster, namespaces: deps.Namespaces, policy: opts.DefaultClassPolicy}
 	mutating := func(w *admission.Webhook) *admission.Webhook {
 		w.Handler = withWarnings(w.Handler)
 		return w
@@ -30,12 +30,12 @@ func Hooks(deps Deps, opts Options) map[string]*admission.Webhook {
 		MutatePVCPath: mutating(admission.WithDefaulter[*corev1.PersistentVolumeClaim](s,
 			&pvcDefaulter{defaults: defaults})),
 		ValidatePVCPath: admission.WithValidator[*corev1.PersistentVolumeClaim](s,
-			&pvcValidator{snap: deps.Snapshot, client: deps.Client, opts: opts}),
+			&pvcValidator{cluster: deps.Cluster, client: deps.Client, opts: opts}),
 		MutateStorageClassPath: mutating(admission.WithDefaulter[*storagev1.StorageClass](s,
-			&storageClassDefaulter{snap: deps.Snapshot, opts: opts})),
+			&storageClassDefaulter{cluster: deps.Cluster, opts: opts})),
 		ValidateStorageClassPath: admission.WithValidator[*storagev1.StorageClass](s,
-			&storageClassValidator{snap: deps.Snapshot, opts: opts}),
+			&storageClassValidator{cluster: deps.Cluster, opts: opts}),
 		MutatePodPath: mutating(admission.WithDefaulter[*corev1.Pod](s,
-			&podDefaulter{snap: deps.Snapshot, client: deps.Client, opts: opts, defaults: defaults})),
+			&podDefaulter{cluster: deps.Cluster, client: deps.Client, opts: opts, defaults: defaults})),
 	}
 }

@@ -21,8 +21,8 @@ var storageClassKind = schema.GroupKind{Group: "storage.k8s.io", Kind: "StorageC
 // storageClassDefaulter picks WaitForFirstConsumer for classes whose volumes
 // are tied to nodes or zones.
 type storageClassDefaulter struct {
-	snap topology.Snapshot
-	opts Options
+	cluster topology.Cluster
+	opts    Options
 }
 
 var _ admission.Defaulter[*storagev1.StorageClass] = &storageClassDefaulter{}
@@ -54,7 +54,7 @@ func (d *storageClassDefaulter) Default(ctx context.Context, sc *storagev1.Stora
 	case sc.Provisioner == noProvisioner:
 		why = "kubernetes.io/no-provisioner volumes are local and must bind where the pod is scheduled"
 	case d.opts.TopologyWaitForFirstConsumer:
-		if keys := driverTopologyKeys(d.snap, sc.Provisioner); len(keys) > 0 {
+		if keys := driverTopologyKeys(d.cluster, sc.Provisioner); len(keys) > 0 {
 			why = fmt.Sprintf("CSI driver %s declares topology keys (%s) on its nodes, so Immediate binding would provision before the pod's node is known", sc.Provisioner, strings.Join(keys, ", "))
 		}
 	}
@@ -69,10 +69,10 @@ func (d *storageClassDefaulter) Default(ctx context.Context, sc *storagev1.Stora
 
 // driverTopologyKeys returns the topology keys a driver declares in any
 // node's CSINode.
-func driverTopologyKeys(snap topology.Snapshot, driver string) []string {
+func driverTopologyKeys(cluster topology.Cluster, driver string) []string {
 	keys := sets.New[string]()
-	for _, node := range snap.Nodes() {
-		csiNode, ok := snap.CSINode(node.Name)
+	for _, node := range cluster.Nodes() {
+		csiNode, ok := cluster.CSINode(node.Name)
 		if !ok {
 			continue
 		}
@@ -87,8 +87,8 @@ func driverTopologyKeys(snap topology.Snapshot, driver string) []string {
 
 // storageClassValidator checks classes on create and update.
 type storageClassValidator struct {
-	snap topology.Snapshot
-	opts Options
+	cluster topology.Cluster
+	opts    Options
 }
 
 var _ admission.Validator[*storagev1.StorageClass] = &storageClassValidator{}
@@ -123,7 +123,7 @@ func (v *storageClassValidator) check(sc *storagev1.StorageClass, errs field.Err
 		}
 	}
 	if v.opts.DefaultClassPolicy == PolicyReject && isDefaultClass(sc) {
-		for _, other := range topology.DefaultClasses(v.snap.StorageClasses(), isDefaultClass) {
+		for _, other := range topology.DefaultClasses(v.cluster.StorageClasses(), isDefaultClass) {
 			if other.Name != sc.Name {
 				errs = append(errs, field.Forbidden(annotations, fmt.Sprintf("StorageClass %s is already the default, and volplace's default class policy is reject: only one class may be the default", other.Name)))
 				break
@@ -149,7 +149,7 @@ func (v *storageClassValidator) topologyWarnings(sc *storagev1.StorageClass) adm
 		return nil
 	}
 	values := map[string]sets.Set[string]{}
-	for _, node := range v.snap.Nodes() {
+	for _, node := range v.cluster.Nodes() {
 		for k, val := range node.Labels {
 			if values[k] == nil {
 				values[k] = sets.New[string]()

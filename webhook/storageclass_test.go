@@ -68,7 +68,7 @@ func TestStorageClassBindingMode(t *testing.T) {
 			if tt.opts != nil {
 				opts = *tt.opts
 			}
-			d := &storageClassDefaulter{snap: snapshot(t, tt.objs...), opts: opts}
+			d := &storageClassDefaulter{cluster: clusterOf(t, tt.objs...), opts: opts}
 			ctx, warnings := collectWarnings()
 			sc := tt.sc.DeepCopy()
 			if err := d.Default(ctx, sc); err != nil {
@@ -139,7 +139,7 @@ func TestStorageClassValidation(t *testing.T) {
 			if tt.opts != nil {
 				opts = *tt.opts
 			}
-			v := &storageClassValidator{snap: snapshot(t, tt.objs...), opts: opts}
+			v := &storageClassValidator{cluster: clusterOf(t, tt.objs...), opts: opts}
 			var warnings []string
 			var err error
 			if tt.update {

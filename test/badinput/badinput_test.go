@@ -163,7 +163,7 @@ func TestWebhookCatalogue(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mux := webhook.NewHandler(webhook.Deps{Snapshot: snap}, webhook.DefaultOptions())
+	mux := webhook.NewHandler(webhook.Deps{Cluster: snap}, webhook.DefaultOptions())
 	tests := []struct {
 		name        string
 		path        string

@@ -14,7 +14,7 @@ import (
 // volplace reads: managed fields go from every object, Nodes keep only the
 // fields the rules use, and Pods, most of the cache, are kept as compact
 // records. Use it with informers.WithTransform on the informers of
-// NewInformerSnapshot; it is idempotent, as client-go requires.
+// New; it is idempotent, as client-go requires.
 func CacheTransform(obj any) (any, error) {
 	switch o := obj.(type) {
 	case cache.DeletedFinalStateUnknown, *podRecord:

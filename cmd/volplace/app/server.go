@@ -192,7 +192,7 @@ func (s *Server) setUpWebhooks(ctx context.Context, o *options.ServeOptions, cli
 		}
 		s.runnables = append(s.runnables, manager.Start)
 	}
-	deps := webhook.Deps{Snapshot: s.store, Namespaces: namespaces, Client: client}
+	deps := webhook.Deps{Cluster: s.store, Namespaces: namespaces, Client: client}
 	handler := webhook.NewHandler(deps, conf.WebhookOptions())
 	tlsConfig, watcher, err := certs.ServingConfig(filepath.Join(o.CertDir, "tls.crt"), filepath.Join(o.CertDir, "tls.key"), "")
 	if err != nil {

@@ -84,7 +84,7 @@ func newCluster(size st.ClusterSize) (*cluster, error) {
 		return nil, err
 	}
 	c.objects = len(objs)
-	c.deps = webhook.Deps{Snapshot: snap, Namespaces: namespaces}
+	c.deps = webhook.Deps{Cluster: snap, Namespaces: namespaces}
 	return c, nil
 }
 

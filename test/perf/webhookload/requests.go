@@ -105,7 +105,7 @@ func newRequests(c *cluster) ([][]request, error) {
 			{c.inUse[i], outcome{code: http.StatusForbidden, message: "is in use by pod(s) default/pod-"}},
 			{c.free[i], outcome{allowed: true}},
 		} {
-			pvc, ok := c.deps.Snapshot.PersistentVolumeClaim(st.DefaultNamespace, v.claim)
+			pvc, ok := c.deps.Cluster.PersistentVolumeClaim(st.DefaultNamespace, v.claim)
 			if !ok {
 				return nil, fmt.Errorf("claim %s is not in the cluster", v.claim)
 			}
