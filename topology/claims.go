@@ -53,12 +53,6 @@ func HasClaims(pod *corev1.Pod) bool {
 	})
 }
 
-// persistentVolumeClass returns the class of a PV, honouring the beta
-// annotation.
-func persistentVolumeClass(pv *corev1.PersistentVolume) string {
-	return volume.GetPersistentVolumeClass(pv)
-}
-
 // isBound reports whether the claim is bound to a PV. A claim with
 // spec.volumeName set is bound once the PV controller has completed the bind
 // (the annotation, or the Bound phase in objects written by hand).

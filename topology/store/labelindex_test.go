@@ -47,7 +47,7 @@ func TestLabelIndexFollowsNodes(t *testing.T) {
 		x := table.labels
 		lists := labelLists{x}
 		slices.Sort(all)
-		if diff := cmp.Diff(all, lists.All(), cmp.Comparer(func(a, b []int32) bool { return slices.Equal(a, b) })); diff != "" {
+		if diff := cmp.Diff(all, lists.All(), cmp.Comparer(slices.Equal[[]int32])); diff != "" {
 			t.Errorf("%s: All() (-want +got):\n%s", step, diff)
 		}
 		if lists.Limit() != table.indexLimit() {

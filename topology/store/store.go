@@ -176,40 +176,51 @@ func byIndex[T any](idx cache.Indexer, name, value string) []T {
 	return list[T](objs)
 }
 
+// Node returns a node by name.
 func (s *Store) Node(name string) (*corev1.Node, bool) {
 	return get[*corev1.Node](s.nodes, name)
 }
 
+// Nodes lists every node.
 func (s *Store) Nodes() []*corev1.Node { return list[*corev1.Node](s.nodes.List()) }
 
+// CSINode returns a node's CSINode.
 func (s *Store) CSINode(name string) (*storagev1.CSINode, bool) {
 	return get[*storagev1.CSINode](s.csiNodes, name)
 }
 
+// CSIDriver returns a CSIDriver by name.
 func (s *Store) CSIDriver(name string) (*storagev1.CSIDriver, bool) {
 	return get[*storagev1.CSIDriver](s.csiDrivers, name)
 }
 
+// PersistentVolume returns a PV by name.
 func (s *Store) PersistentVolume(name string) (*corev1.PersistentVolume, bool) {
 	return get[*corev1.PersistentVolume](s.pvs, name)
 }
 
+// PersistentVolumeClaim returns a claim by namespace and name.
 func (s *Store) PersistentVolumeClaim(namespace, name string) (*corev1.PersistentVolumeClaim, bool) {
 	return get[*corev1.PersistentVolumeClaim](s.pvcs, namespace+"/"+name)
 }
 
+// StorageClass returns a class by name.
 func (s *Store) StorageClass(name string) (*storagev1.StorageClass, bool) {
 	return get[*storagev1.StorageClass](s.classes, name)
 }
 
+// StorageClasses lists every class.
 func (s *Store) StorageClasses() []*storagev1.StorageClass {
 	return list[*storagev1.StorageClass](s.classes.List())
 }
 
+// UnboundPersistentVolumes lists the PVs of a class ("" for none) that
+// are not Bound.
 func (s *Store) UnboundPersistentVolumes(class string) []*corev1.PersistentVolume {
 	return byIndex[*corev1.PersistentVolume](s.pvs, indexByClass, class)
 }
 
+// CapacitiesByClass lists the CSIStorageCapacity objects of a class.
 func (s *Store) CapacitiesByClass(class string) []*storagev1.CSIStorageCapacity {
 	return byIndex[*storagev1.CSIStorageCapacity](s.capacities, indexByClass, class)
 }
@@ -228,12 +239,15 @@ func (s *Store) podsByClaim(namespace, claim string) []any {
 	return objs
 }
 
+// Pods lists every pod, as the fields volplace keeps of it.
 func (s *Store) Pods() []*corev1.Pod { return pods(s.pods.List()) }
 
+// AttachmentsByNode lists the VolumeAttachments of a node.
 func (s *Store) AttachmentsByNode(node string) []*storagev1.VolumeAttachment {
 	return byIndex[*storagev1.VolumeAttachment](s.attachments, indexByNode, node)
 }
 
+// AttachmentsByPersistentVolume lists the VolumeAttachments of a PV.
 func (s *Store) AttachmentsByPersistentVolume(pv string) []*storagev1.VolumeAttachment {
 	return byIndex[*storagev1.VolumeAttachment](s.attachments, indexByPV, pv)
 }
