@@ -147,6 +147,9 @@ type PodState struct {
 	// pods being scheduled hold in memory (Holds).
 	now  time.Time
 	held map[string]int64
+	// claimless is true when the pod uses no claim (HasClaims): it fits
+	// every node with score 0, and nothing else was prepared.
+	claimless bool
 }
 
 // HeldByOthers reports whether, when the pod was prepared, pods being
@@ -198,8 +201,12 @@ func (s *PodState) HasClaims() bool {
 
 // Prepare resolves the pod's claims once. Pod-level failures (a missing or
 // deleted claim, an unbound Immediate claim, a ReadWriteOncePod conflict) are
-// recorded in PodReasons.
+// recorded in PodReasons. A pod without claims (HasClaims) has nothing to
+// resolve.
 func (e *Evaluator) Prepare(pod *corev1.Pod) *PodState {
+	if !HasClaims(pod) {
+		return &PodState{Pod: pod, claimless: true}
+	}
 	s := &PodState{Pod: pod, newVolumes: map[string][]string{}, now: e.clock()}
 	immediate := false
 	for i := range pod.Spec.Volumes {

@@ -15,5 +15,7 @@
 //
 // Evaluation has two steps, like a scheduling cycle: Evaluator.Prepare
 // resolves the pod's claims once (pod-level failures such as a missing claim
-// end there), then Evaluator.Evaluate checks one node and scores it.
+// end there), then Evaluator.EvaluateNodes gives the pod's verdict on each
+// of many candidate nodes (ResolveNodes, GivenNodes, AllNodes) and tallies
+// them; Evaluator.Evaluate checks one node and scores it.
 package topology

@@ -87,6 +87,21 @@ type NodeResult struct {
 // Fits reports whether the pod's volumes fit the node.
 func (r *NodeResult) Fits() bool { return len(r.Reasons) == 0 }
 
+// detach returns a copy of the result that shares no memory with the
+// Scratch it was evaluated in.
+func (r *NodeResult) detach() *NodeResult {
+	out := &NodeResult{Node: r.Node, Score: r.Score, Components: slices.Clone(r.Components)}
+	if len(r.Reasons) > 0 {
+		out.Reasons = make(Reasons, len(r.Reasons))
+		for i, reason := range r.Reasons {
+			reason.Subjects = slices.Clone(reason.Subjects)
+			reason.Detail = slices.Clone(reason.Detail)
+			out.Reasons[i] = reason
+		}
+	}
+	return out
+}
+
 // nodeState is what the rules share while evaluating one node.
 type nodeState struct {
 	node    *nodeView
