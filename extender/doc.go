@@ -13,4 +13,9 @@
 // else FailedNodes, with the reason line of topology.Reasons. Scores are
 // 0..10. Error is set only for real faults (the cache has not synced); a
 // malformed request gets HTTP 400 with a message.
+//
+// A request is decoded without the cache (the NodeNames as bytes of the
+// body), its nodes resolved to candidates (topology.ResolveNodes,
+// topology.GivenNodes), evaluated (topology.Evaluator.EvaluateNodes), and
+// the verdicts encoded.
 package extender
