@@ -52,17 +52,17 @@ func appendFilterResult(b []byte, o *filterOutcome) ([]byte, error) {
 		first := true
 		for i := range o.cands {
 			c := &o.cands[i]
-			if c.fits || c.unresolvable != unresolvable {
+			if c.Fits || c.Unresolvable != unresolvable {
 				continue
 			}
 			if !first {
 				b = append(b, ',')
 			}
 			first = false
-			b = appendString(b, c.name)
+			b = appendString(b, c.Name)
 			b = append(b, ':')
-			if quoted == nil || c.message != message {
-				message, quoted = c.message, appendString(quoted[:0], c.message)
+			if quoted == nil || c.Message != message {
+				message, quoted = c.Message, appendString(quoted[:0], c.Message)
 			}
 			b = append(b, quoted...)
 		}

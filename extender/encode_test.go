@@ -9,28 +9,30 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	extenderv1 "k8s.io/kube-scheduler/extender/v1"
+
+	"github.com/volplace/volplace/topology"
 )
 
 // awkward are strings that a hand-written JSON encoder gets wrong first.
 var awkward = []string{"", "node-a", `quote"d`, `back\slash`, "tab\there", "nul\x00", "<html>&amp;", "zoné", "日本", "bad\xffutf8", "\u2028line"}
 
 func TestAppendFilterResult(t *testing.T) {
-	var cands []candidate
+	var cands []topology.Candidate
 	for i, s := range awkward {
 		cands = append(cands,
-			candidate{name: "fits-" + s, fits: true},
-			candidate{name: "fails-" + s, message: "reason " + s, unresolvable: i%2 == 0})
+			topology.Candidate{Name: "fits-" + s, Fits: true},
+			topology.Candidate{Name: "fails-" + s, Message: "reason " + s, Unresolvable: i%2 == 0})
 	}
 	names := []string{}
 	for _, c := range cands {
-		if c.fits {
-			names = append(names, c.name)
+		if c.Fits {
+			names = append(names, c.Name)
 		}
 	}
 	// Reason lines shared by many nodes, as usual, in runs and interleaved.
-	var shared []candidate
+	var shared []topology.Candidate
 	for i, m := range []int{0, 0, 1, 1, 0, 2, 0, 2, 2} {
-		shared = append(shared, candidate{name: "n" + string(rune('a'+i)), message: awkward[2+m] + " reason", unresolvable: i%3 == 0})
+		shared = append(shared, topology.Candidate{Name: "n" + string(rune('a'+i)), Message: awkward[2+m] + " reason", Unresolvable: i%3 == 0})
 	}
 	tests := map[string]*filterOutcome{
 		"names":          {names: &names, cands: cands},
@@ -113,11 +115,11 @@ func (o *filterOutcome) Result() *extenderv1.ExtenderFilterResult {
 	}
 	for _, c := range o.cands {
 		switch {
-		case c.fits:
-		case c.unresolvable:
-			r.FailedAndUnresolvableNodes[c.name] = c.message
+		case c.Fits:
+		case c.Unresolvable:
+			r.FailedAndUnresolvableNodes[c.Name] = c.Message
 		default:
-			r.FailedNodes[c.name] = c.message
+			r.FailedNodes[c.Name] = c.Message
 		}
 	}
 	return r

@@ -6,11 +6,10 @@ import (
 	"io"
 	"sync"
 	"unicode/utf8"
-
-	"github.com/volplace/volplace/topology"
 )
 
-// decodeRequest decodes an ExtenderArgs body.
+// decodeRequest decodes an ExtenderArgs body, knowing nothing of the cache:
+// the request's names are resolved afterwards (request.resolve).
 //
 // encoding/json scans a whole value before it decodes it, and scans a
 // value again to hand it to an UnmarshalJSON method: with thousands of
@@ -22,17 +21,21 @@ import (
 // decodeFast finds a fault in, goes to encoding/json as a whole, so that
 // both decoders accept the same bodies with the same results, and errors
 // come from encoding/json alone (FuzzDecodeRequest checks this).
-func decodeRequest(body io.Reader, snap topology.Snapshot, parallelism int) (*request, error) {
+//
+// The names decodeFast parses point into the body, a pooled buffer that the
+// request keeps until it is released (request.release).
+func decodeRequest(body io.Reader) (*request, error) {
 	buf := bodyPool.Get().(*bytes.Buffer)
-	defer releaseBody(buf)
 	buf.Reset()
 	if _, err := buf.ReadFrom(body); err == nil {
-		if r, ok := decodeFast(buf.Bytes(), snap, parallelism); ok {
+		if r, ok := decodeFast(buf.Bytes()); ok {
+			r.body = buf
 			return r, nil
 		}
 	}
+	defer releaseBody(buf)
 	// What was read, then the rest: encoding/json reads what it needs.
-	return decodeJSON(json.NewDecoder(io.MultiReader(bytes.NewReader(buf.Bytes()), body)), snap, parallelism)
+	return decodeJSON(json.NewDecoder(io.MultiReader(bytes.NewReader(buf.Bytes()), body)))
 }
 
 // bodyPool recycles request bodies; maxPooledBody caps what it keeps.
@@ -49,9 +52,14 @@ func releaseBody(buf *bytes.Buffer) {
 // decodeFast decodes an ExtenderArgs object whose keys are Pod, Nodes and
 // NodeNames, each at most once and spelt so, whose NodeNames, when present,
 // are an array of strings without escapes. It reports false for any other
-// body, which encoding/json then decodes.
-func decodeFast(data []byte, snap topology.Snapshot, parallelism int) (*request, bool) {
-	names := &nodeNames{snap: snap, parallelism: parallelism}
+// body, which encoding/json then decodes. The names point into data.
+func decodeFast(data []byte) (_ *request, ok bool) {
+	r := &request{}
+	defer func() {
+		if !ok {
+			r.release()
+		}
+	}()
 	w := &wireRequest{}
 	p, ok := expect(data, '{')
 	if !ok {
@@ -91,10 +99,10 @@ func decodeFast(data []byte, snap topology.Snapshot, parallelism int) (*request,
 					end = len("null") // as absent: a Nodes-mode request
 					break
 				}
-				if end, ok = names.parse(rest); !ok {
+				if end, ok = r.names.parse(rest); !ok {
 					return nil, false
 				}
-				w.NodeNames = names
+				w.NodeNames = &r.names
 			default:
 				return nil, false
 			}
@@ -111,7 +119,8 @@ func decodeFast(data []byte, snap topology.Snapshot, parallelism int) (*request,
 		}
 	}
 	_ = p // what follows the object is not read, as with json.Decoder
-	return &request{Pod: w.Pod.pod(), Nodes: w.Nodes, NodeNames: w.NodeNames}, true
+	r.Pod, r.Nodes, r.NodeNames = w.Pod.pod(), w.Nodes, w.NodeNames
+	return r, true
 }
 
 // skipSpace drops the white space JSON allows before a token.

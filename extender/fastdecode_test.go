@@ -22,15 +22,18 @@ type requestView struct {
 	Known  []bool
 }
 
-func viewRequest(r *request, err error) requestView {
+func viewRequest(snap topology.Cluster, r *request, err error) requestView {
 	if err != nil {
 		return requestView{Err: err.Error()}
 	}
+	defer r.release()
 	v := requestView{Pod: r.Pod, Nodes: r.Nodes, ByName: r.byName()}
 	if r.byName() {
-		for _, c := range r.candidates() {
-			v.Names = append(v.Names, c.name)
-			v.Known = append(v.Known, c.info != nil)
+		cands := r.resolve(snap, 2)
+		defer topology.ReleaseCandidates(cands)
+		for _, c := range cands {
+			v.Names = append(v.Names, c.Name)
+			v.Known = append(v.Known, c.Info != nil)
 		}
 	}
 	return v
@@ -38,12 +41,14 @@ func viewRequest(r *request, err error) requestView {
 
 // decodeBoth decodes body with decodeRequest and with encoding/json
 // (decodeJSON, whose NodeNames parser is the fast one's, falling back to
-// encoding/json). When the body decodes, the names are also checked
+// encoding/json), and resolves the names in snap. When the body decodes, the names are also checked
 // against those encoding/json alone gives, without duplicates.
-func decodeBoth(t *testing.T, snap topology.Snapshot, body string) (got, want requestView) {
+func decodeBoth(t *testing.T, snap topology.Cluster, body string) (got, want requestView) {
 	t.Helper()
-	got = viewRequest(decodeRequest(strings.NewReader(body), snap, 2))
-	want = viewRequest(decodeJSON(json.NewDecoder(strings.NewReader(body)), snap, 2))
+	r, err := decodeRequest(strings.NewReader(body))
+	got = viewRequest(snap, r, err)
+	r, err = decodeJSON(json.NewDecoder(strings.NewReader(body)))
+	want = viewRequest(snap, r, err)
 	var plain struct{ NodeNames *[]string }
 	if err := json.NewDecoder(strings.NewReader(body)).Decode(&plain); err == nil && want.Err == "" && plain.NodeNames != nil {
 		var names []string
@@ -104,8 +109,12 @@ func TestDecodeFast(t *testing.T) {
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("decodeRequest differs from encoding/json (-json +decodeRequest):\n%s", diff)
 			}
-			if _, fast := decodeFast([]byte(tt.body), snap, 2); fast != tt.fast {
+			r, fast := decodeFast([]byte(tt.body))
+			if fast != tt.fast {
 				t.Errorf("decodeFast took the body: %v, want %v", fast, tt.fast)
+			}
+			if fast {
+				r.release()
 			}
 		})
 	}

@@ -1,43 +1,36 @@
 package extender
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
-
-	"github.com/volplace/volplace/topology"
 )
 
-// nodeNames decodes ExtenderArgs.NodeNames into candidates: each name is
-// looked up in the cache, and duplicates dropped, without allocating per
-// name.
+// nodeNames decodes ExtenderArgs.NodeNames into the names' bytes, without
+// allocating per name: the fast decoder's spans point into the request
+// body, which the request keeps until the names are resolved
+// (request.resolve).
 type nodeNames struct {
-	snap topology.Snapshot
-	// parallelism is how many goroutines may look the names up.
-	parallelism int
-	present     bool
-	cands       []candidate
+	present bool
+	// spans are the names, nil until some are decoded.
+	spans *[][]byte
 }
-
-// minNamesPerWorker is the fewest names worth a goroutine of their own.
-const minNamesPerWorker = 1024
-
-// nameBatch is how many names a lookup takes at once
-// (topology.Snapshot.NodeInfos).
-const nameBatch = 32
 
 // UnmarshalJSON parses an array of strings. encoding/json has checked that
 // data is valid JSON; anything but an array of plain strings (escapes, other
-// types) goes through encoding/json itself.
+// types) goes through encoding/json itself. data belongs to encoding/json,
+// so the names are parsed from a copy.
 func (n *nodeNames) UnmarshalJSON(data []byte) error {
+	data = bytes.Clone(data)
 	if end, ok := n.parse(data); ok && len(skipSpace(data[end:])) == 0 {
 		return nil
 	}
 	return n.decodeSlowly(data)
 }
 
-// parse sets the candidates from the JSON array of strings without escapes
+// parse sets the names from the JSON array of strings without escapes
 // that data starts with, and returns the array's length. It reports false,
 // having set nothing, for anything else.
 func (n *nodeNames) parse(data []byte) (int, bool) {
@@ -46,14 +39,14 @@ func (n *nodeNames) parse(data []byte) (int, bool) {
 		return 0, false
 	}
 	spans := getSpans()
-	defer putSpans(spans)
 	if rest, ok = expect(rest, ']'); ok {
-		n.resolve(*spans)
+		n.set(spans)
 		return len(data) - len(rest), true
 	}
 	for {
 		name, after, ok := plainString(skipSpace(rest))
 		if !ok {
+			putSpans(spans)
 			return 0, false
 		}
 		*spans = append(*spans, name)
@@ -61,9 +54,10 @@ func (n *nodeNames) parse(data []byte) (int, bool) {
 			continue
 		}
 		if rest, ok = expect(after, ']'); !ok {
+			putSpans(spans)
 			return 0, false
 		}
-		n.resolve(*spans)
+		n.set(spans)
 		return len(data) - len(rest), true
 	}
 }
@@ -78,84 +72,46 @@ func (n *nodeNames) decodeSlowly(data []byte) error {
 		}
 		return fmt.Errorf("NodeNames: %w", err)
 	}
-	spans := make([][]byte, len(names))
-	for i, name := range names {
-		spans[i] = []byte(name)
+	spans := getSpans()
+	for _, name := range names {
+		*spans = append(*spans, []byte(name))
 	}
-	n.resolve(spans)
+	n.set(spans)
 	return nil
 }
 
-// resolve sets the candidates of names: it looks them up in batches, over
-// up to parallelism goroutines when there are thousands, then drops
-// duplicates.
-func (n *nodeNames) resolve(names [][]byte) {
-	n.present = true
-	releaseCandidates(n.cands)
-	cands := getCandidates(len(names))[:len(names)]
-	lookup := func(lo, hi int) {
-		var refs [nameBatch]topology.NodeRef
-		for b := lo; b < hi; b += nameBatch {
-			e := min(b+nameBatch, hi)
-			n.snap.NodeInfos(names[b:e], refs[:])
-			for i := b; i < e; i++ {
-				if r := &refs[i-b]; r.Info != nil {
-					cands[i] = candidate{name: r.Name, info: r.Info, index: r.Index}
-				} else {
-					cands[i] = candidate{name: string(names[i]), index: -1}
-				}
-			}
-		}
-	}
-	workers := min(max(n.parallelism, 1), max(len(names)/minNamesPerWorker, 1))
-	if workers == 1 {
-		lookup(0, len(names))
-	} else {
-		var wg sync.WaitGroup
-		per := (len(names) + workers - 1) / workers
-		for lo := 0; lo < len(names); lo += per {
-			wg.Go(func() { lookup(lo, min(lo+per, len(names))) })
-		}
-		wg.Wait()
-	}
-	n.cands = dropDuplicates(cands, n.snap.NodeIndexLimit())
+// set makes spans the names, in place of any decoded before (encoding/json
+// decodes a key given twice twice; the last wins).
+func (n *nodeNames) set(spans *[][]byte) {
+	n.release()
+	n.present, n.spans = true, spans
 }
 
-// dropDuplicates keeps the first candidate of each name. Known nodes are
-// told apart by their index in a bit set; other names, rare, by a map.
-func dropDuplicates(cands []candidate, indexLimit int) []candidate {
-	seen := make([]uint64, (indexLimit+63)/64)
-	var unknown map[string]struct{}
-	out := cands[:0]
-	for _, c := range cands {
-		if c.info != nil && c.index < indexLimit {
-			word, bit := c.index/64, uint64(1)<<(c.index%64)
-			if seen[word]&bit != 0 {
-				continue
-			}
-			seen[word] |= bit
-		} else {
-			if unknown == nil {
-				unknown = map[string]struct{}{}
-			}
-			if _, dup := unknown[c.name]; dup {
-				continue
-			}
-			unknown[c.name] = struct{}{}
-		}
-		out = append(out, c)
+// names returns the decoded names.
+func (n *nodeNames) names() [][]byte {
+	if n.spans == nil {
+		return nil
 	}
-	clear(cands[len(out):]) // the dropped ones' references
-	return out
+	return *n.spans
 }
 
-// spanPool recycles the name lists of parse.
+// release returns the names' list for reuse; the names are gone.
+func (n *nodeNames) release() {
+	if n.spans != nil {
+		putSpans(n.spans)
+		n.spans = nil
+	}
+}
+
+// spanPool recycles name lists; maxPooledSpans caps what it keeps.
 var spanPool = sync.Pool{New: func() any { return new([][]byte) }}
+
+const maxPooledSpans = 1 << 16
 
 func getSpans() *[][]byte { return spanPool.Get().(*[][]byte) }
 
 func putSpans(s *[][]byte) {
-	if cap(*s) > maxPooledCandidates {
+	if cap(*s) > maxPooledSpans {
 		return
 	}
 	clear(*s) // the request's bytes

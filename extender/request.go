@@ -1,11 +1,11 @@
 package extender
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"reflect"
-	"sync"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -15,12 +15,18 @@ import (
 )
 
 // request is ExtenderArgs as the extender decodes it: the NodeNames are
-// looked up in the cache, and duplicates dropped, while they are parsed, so
-// that thousands of names cost no allocation each.
+// the bytes of the names, which resolve looks up in the cache, so that
+// thousands of names cost no allocation each.
 type request struct {
-	Pod       *corev1.Pod
-	Nodes     *corev1.NodeList
+	Pod   *corev1.Pod
+	Nodes *corev1.NodeList
+	// NodeNames are the names in NodeNames mode, nil in Nodes mode;
+	// names is where the decoders put them.
 	NodeNames *nodeNames
+	names     nodeNames
+	// body is the pooled buffer the names may point into, nil when they
+	// do not.
+	body *bytes.Buffer
 }
 
 // wireRequest is what is decoded: of the pod, only what the rules read.
@@ -59,22 +65,41 @@ func (p *wirePod) pod() *corev1.Pod {
 	}
 }
 
-// candidates returns the request's nodes, without duplicates.
-func (r *request) candidates() []candidate {
+// resolve returns the request's nodes as candidates, without duplicates:
+// in NodeNames mode the nodes of the cache (topology.ResolveNodes), else
+// the nodes as given. The names are gone after it (release).
+func (r *request) resolve(cluster topology.Cluster, parallelism int) []topology.Candidate {
+	defer r.release()
 	if r.NodeNames != nil {
-		return r.NodeNames.cands
+		return topology.ResolveNodes(cluster, r.NodeNames.names(), parallelism)
 	}
-	return fullNodes(r.Nodes)
+	return topology.GivenNodes(r.Nodes.Items)
+}
+
+// release returns the request's body and names for reuse, once the names
+// are resolved or will not be.
+func (r *request) release() {
+	if r.NodeNames != nil {
+		// encoding/json decodes names given after a null into a
+		// nodeNames of its own.
+		r.NodeNames.release()
+	}
+	r.names.release()
+	if r.body != nil {
+		releaseBody(r.body)
+		r.body = nil
+	}
 }
 
 // byName reports whether the request is in NodeNames mode.
 func (r *request) byName() bool { return r.NodeNames != nil }
 
 // decodeJSON decodes an ExtenderArgs body with encoding/json.
-func decodeJSON(dec *json.Decoder, snap topology.Snapshot, parallelism int) (*request, error) {
-	names := &nodeNames{snap: snap, parallelism: parallelism}
-	w := &wireRequest{NodeNames: names}
+func decodeJSON(dec *json.Decoder) (*request, error) {
+	r := &request{}
+	w := &wireRequest{NodeNames: &r.names}
 	if err := dec.Decode(w); err != nil {
+		r.release()
 		var typeErr *json.UnmarshalTypeError
 		if errors.As(err, &typeErr) {
 			// encoding/json would name volplace's own type.
@@ -85,51 +110,11 @@ func decodeJSON(dec *json.Decoder, snap topology.Snapshot, parallelism int) (*re
 		}
 		return nil, err
 	}
-	r := &request{Pod: w.Pod.pod(), Nodes: w.Nodes, NodeNames: w.NodeNames}
+	r.Pod, r.Nodes, r.NodeNames = w.Pod.pod(), w.Nodes, w.NodeNames
 	if r.NodeNames != nil && !r.NodeNames.present {
 		r.NodeNames = nil // the field was absent
 	}
 	return r, nil
-}
-
-// candidatePool recycles the candidate slices of large requests.
-var candidatePool = sync.Pool{New: func() any { return new([]candidate) }}
-
-// maxPooledCandidates caps the slices kept for reuse.
-const maxPooledCandidates = 1 << 16
-
-func getCandidates(n int) []candidate {
-	p := candidatePool.Get().(*[]candidate)
-	if cap(*p) < n {
-		return make([]candidate, 0, n)
-	}
-	return (*p)[:0]
-}
-
-// releaseCandidates returns a request's candidates for reuse, once its
-// answer is written.
-func releaseCandidates(c []candidate) {
-	if c == nil || cap(c) > maxPooledCandidates {
-		return
-	}
-	clear(c[:cap(c)]) // drop the references to nodes
-	c = c[:0]
-	candidatePool.Put(&c)
-}
-
-// fullNodes returns the candidates of a Nodes-mode request.
-func fullNodes(nodes *corev1.NodeList) []candidate {
-	out := getCandidates(len(nodes.Items))
-	seen := make(map[string]struct{}, len(nodes.Items))
-	for i := range nodes.Items {
-		node := &nodes.Items[i]
-		if _, dup := seen[node.Name]; dup {
-			continue
-		}
-		seen[node.Name] = struct{}{}
-		out = append(out, candidate{name: node.Name, node: node, index: -1})
-	}
-	return out
 }
 
 // typeName names a decoding target the way the API's types would.

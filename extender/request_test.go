@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"strings"
 	"testing"
 
@@ -26,17 +27,22 @@ type decoded struct {
 	Err     string
 }
 
-func decodeNames(t *testing.T, snap topology.Snapshot, body string) decoded {
+// decodeNames decodes body, then resolves its names in snap over
+// parallelism goroutines, as the handlers do.
+func decodeNames(t *testing.T, snap topology.Cluster, body io.Reader, parallelism int) decoded {
 	t.Helper()
-	req, err := decodeRequest(strings.NewReader(body), snap, 2)
+	req, err := decodeRequest(body)
 	if err != nil {
 		return decoded{Err: err.Error()}
 	}
+	defer req.release()
 	out := decoded{Present: req.byName()}
 	if req.byName() {
-		for _, c := range req.candidates() {
-			out.Names = append(out.Names, c.name)
-			out.Known = append(out.Known, c.info != nil)
+		cands := req.resolve(snap, parallelism)
+		defer topology.ReleaseCandidates(cands)
+		for _, c := range cands {
+			out.Names = append(out.Names, c.Name)
+			out.Known = append(out.Known, c.Info != nil)
 		}
 	}
 	return out
@@ -64,19 +70,19 @@ func TestDecodeNodeNames(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := decodeNames(t, snap, `{"Pod":{},"NodeNames":`+tt.nodeNames+`}`)
+			got := decodeNames(t, snap, strings.NewReader(`{"Pod":{},"NodeNames":`+tt.nodeNames+`}`), 2)
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("decoded (-want,+got):\n%s", diff)
 			}
 		})
 	}
 	t.Run("absent", func(t *testing.T) {
-		if got := decodeNames(t, snap, `{"Pod":{},"Nodes":{"items":[]}}`); got.Present || got.Err != "" {
+		if got := decodeNames(t, snap, strings.NewReader(`{"Pod":{},"Nodes":{"items":[]}}`), 2); got.Present || got.Err != "" {
 			t.Errorf("NodeNames decoded as present: %+v", got)
 		}
 	})
 	t.Run("given twice", func(t *testing.T) {
-		got := decodeNames(t, snap, `{"Pod":{},"NodeNames":["na"],"nodeNames":["nb"]}`)
+		got := decodeNames(t, snap, strings.NewReader(`{"Pod":{},"NodeNames":["na"],"nodeNames":["nb"]}`), 2)
 		if diff := cmp.Diff(decoded{Present: true, Names: []string{"nb"}, Known: []bool{true}}, got); diff != "" {
 			t.Errorf("the last one should win, as with encoding/json (-want,+got):\n%s", diff)
 		}
@@ -100,7 +106,7 @@ func FuzzNodeNames(f *testing.F) {
 		}
 		var want []string
 		wantErr := json.Unmarshal([]byte(value), &want)
-		got := decodeNames(t, snap, `{"Pod":{},"NodeNames":`+value+`}`)
+		got := decodeNames(t, snap, strings.NewReader(`{"Pod":{},"NodeNames":`+value+`}`), 2)
 		if (wantErr != nil) != (got.Err != "") {
 			t.Fatalf("%s: encoding/json error %v, parser error %q", value, wantErr, got.Err)
 		}
@@ -136,18 +142,15 @@ func TestDecodePodFields(t *testing.T) {
 		Spec:       corev1.PodSpec{Volumes: full.Spec.Volumes, NodeName: "n1"},
 		Status:     corev1.PodStatus{Phase: corev1.PodRunning},
 	}
-	snap, err := store.NewStatic()
-	if err != nil {
-		t.Fatal(err)
-	}
 	body, err := json.Marshal(extenderv1.ExtenderArgs{Pod: full, NodeNames: &[]string{}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	req, err := decodeRequest(bytes.NewReader(body), snap, 2)
+	req, err := decodeRequest(bytes.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer req.release()
 	if diff := cmp.Diff(want, req.Pod); diff != "" {
 		t.Errorf("decoded pod (-want,+got):\n%s", diff)
 	}
@@ -181,14 +184,7 @@ func TestDecodeManyNodeNames(t *testing.T) {
 	}
 	for _, parallelism := range []int{1, 2, 3} {
 		t.Run(fmt.Sprintf("parallelism=%d", parallelism), func(t *testing.T) {
-			req, err := decodeRequest(bytes.NewReader(body), snap, parallelism)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got := decoded{Present: req.byName()}
-			for _, c := range req.candidates() {
-				got.Names, got.Known = append(got.Names, c.name), append(got.Known, c.info != nil)
-			}
+			got := decodeNames(t, snap, bytes.NewReader(body), parallelism)
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("candidates (-want +got):\n%s", diff)
 			}

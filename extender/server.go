@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gorilla/mux"
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/klog/v2"
 	extenderv1 "k8s.io/kube-scheduler/extender/v1"
 
@@ -103,10 +104,11 @@ func (s *server) instrument(verb string, h http.HandlerFunc) http.Handler {
 	})
 }
 
-// decode reads ExtenderArgs, answering 400 or 413 itself on failure.
+// decode reads ExtenderArgs, answering 400 or 413 itself on failure. The
+// request holds its body until it is resolved or released.
 func (s *server) decode(w http.ResponseWriter, r *http.Request) (*request, bool) {
 	body := http.MaxBytesReader(w, r.Body, s.opts.MaxBodyBytes)
-	req, err := decodeRequest(body, s.ev.Snapshot(), s.opts.Parallelism)
+	req, err := decodeRequest(body)
 	if err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
@@ -124,6 +126,7 @@ func (s *server) decode(w http.ResponseWriter, r *http.Request) (*request, bool)
 	default:
 		return req, true
 	}
+	req.release()
 	return nil, false
 }
 
@@ -136,19 +139,21 @@ func (s *server) filter(w http.ResponseWriter, r *http.Request) {
 	}
 	logger := klog.FromContext(r.Context())
 	if !s.ready() {
+		args.release()
 		writeJSON(w, &extenderv1.ExtenderFilterResult{Error: "volplace: cache not synced yet"})
 		return
 	}
-	out := filter(r.Context(), s.ev, s.holds, args, s.opts.Parallelism)
-	defer releaseCandidates(out.cands)
-	for code, n := range out.rejected {
-		filteredNodesTotal.WithLabelValues(string(code)).Add(float64(n))
+	cands := args.resolve(s.ev.Cluster(), s.opts.Parallelism)
+	defer topology.ReleaseCandidates(cands)
+	out := filter(r.Context(), s.ev, s.holds, args, cands, s.opts.Parallelism)
+	for _, rejected := range out.tally.Rejected {
+		filteredNodesTotal.WithLabelValues(string(rejected.Code)).Add(float64(rejected.Nodes))
 	}
 	if logger.V(4).Enabled() {
-		logger.V(4).Info("Filtered nodes", "pod", klog.KObj(args.Pod), "failed", out.failed, "unresolvable", out.unresolvable)
+		logger.V(4).Info("Filtered nodes", "pod", klog.KObj(args.Pod), "failed", out.tally.Failed, "unresolvable", out.tally.Unresolvable)
 	}
 	if logger.V(5).Enabled() {
-		s.logRejected(logger, args, out)
+		s.logRejected(logger, args.Pod, out.cands)
 	}
 	buf := getBuffer()
 	defer putBuffer(buf)
@@ -167,10 +172,13 @@ func (s *server) prioritize(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !s.ready() {
+		args.release()
 		http.Error(w, "volplace: cache not synced yet", http.StatusServiceUnavailable)
 		return
 	}
-	list := prioritize(s.ev, args, s.opts.Parallelism)
+	cands := args.resolve(s.ev.Cluster(), s.opts.Parallelism)
+	defer topology.ReleaseCandidates(cands)
+	list := prioritize(s.ev, args.Pod, cands, s.opts.Parallelism)
 	klog.FromContext(r.Context()).V(4).Info("Prioritized nodes", "pod", klog.KObj(args.Pod), "nodes", len(list))
 	buf := getBuffer()
 	defer putBuffer(buf)
@@ -184,27 +192,35 @@ func writeJSON(w http.ResponseWriter, v any) {
 }
 
 // logRejected logs every reason of each rejected node, with its figures:
-// the answer carries one reason per node, without figures.
-func (s *server) logRejected(logger klog.Logger, req *request, out *filterOutcome) {
-	var state *topology.PodState
-	for _, c := range out.cands {
-		if c.fits {
-			continue
+// the answer carries one reason per node, without figures. The nodes are
+// evaluated again by the explaining evaluator, which gives every reason.
+func (s *server) logRejected(logger klog.Logger, pod *corev1.Pod, cands []topology.Candidate) {
+	// explained are the rejected nodes the pod was evaluated on: the
+	// others, unknown or sent back before evaluation, have one reason.
+	explained := func(c *topology.Candidate) bool {
+		return !c.Fits && c.Code != topology.CodeNodeUnknown && c.Code != codeClaimInFlight
+	}
+	var again []topology.Candidate
+	for i := range cands {
+		if c := &cands[i]; explained(c) {
+			again = append(again, *c)
 		}
-		node := c.node
-		if c.info != nil {
-			node = c.info.Node
-		}
-		if node == nil || c.code == codeClaimInFlight {
-			logger.V(5).Info("Node rejected", "pod", klog.KObj(req.Pod), "node", klog.KRef("", c.name), "reason", c.message)
-			continue
-		}
-		if state == nil {
-			state = s.explain.Prepare(req.Pod)
-		}
-		for _, r := range s.explain.Evaluate(state, node).Reasons {
-			logger.V(5).Info("Node rejected", "pod", klog.KObj(req.Pod), "node", klog.KRef("", c.name),
-				"reason", r.String(), "details", r.Detail, "unresolvable", r.Unresolvable)
+	}
+	if len(again) > 0 {
+		s.explain.EvaluateNodes(s.explain.Prepare(pod), again, s.opts.Parallelism)
+	}
+	for i := range cands {
+		c := &cands[i]
+		switch {
+		case c.Fits:
+		case explained(c):
+			for _, r := range again[0].Result.Reasons {
+				logger.V(5).Info("Node rejected", "pod", klog.KObj(pod), "node", klog.KRef("", c.Name),
+					"reason", r.String(), "details", r.Detail, "unresolvable", r.Unresolvable)
+			}
+			again = again[1:]
+		default:
+			logger.V(5).Info("Node rejected", "pod", klog.KObj(pod), "node", klog.KRef("", c.Name), "reason", c.Message)
 		}
 	}
 }

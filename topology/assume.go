@@ -16,7 +16,7 @@ import (
 // puts them in place of the originals to place the next pod. The pod must
 // fit the node.
 func (e *Evaluator) Assume(s *PodState, node string) ([]runtime.Object, error) {
-	info, ok := e.snap.NodeInfo([]byte(node))
+	info, ok := e.cluster.NodeInfo([]byte(node))
 	if !ok {
 		return nil, fmt.Errorf("node %s not found", node)
 	}

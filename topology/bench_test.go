@@ -12,7 +12,7 @@ import (
 	st "github.com/volplace/volplace/topology/testing"
 )
 
-var benchSnapshot = sync.OnceValues(func() (topology.Snapshot, error) {
+var benchSnapshot = sync.OnceValues(func() (topology.Cluster, error) {
 	return store.NewStatic(st.LargeCluster(st.BenchmarkSize)...)
 })
 

@@ -28,7 +28,7 @@ func (e *Evaluator) staticCandidates(pvc *corev1.PersistentVolumeClaim, class st
 	}
 	requested := pvc.Spec.Resources.Requests[corev1.ResourceStorage]
 	var out []*candidatePV
-	for _, pv := range e.snap.UnboundPersistentVolumes(class) {
+	for _, pv := range e.cluster.UnboundPersistentVolumes(class) {
 		if pv.Spec.ClaimRef != nil && !volume.IsVolumeBoundToClaim(pv, pvc) {
 			continue
 		}
@@ -113,7 +113,7 @@ func (e *Evaluator) checkDelayed(s *PodState, n *nodeState) {
 			if d.selectedNode != n.node.name {
 				n.fail(CodeBindConflict, ErrReasonBindConflict, d.name, true, func() string {
 					detail := fmt.Sprintf("claim %s: provisioning was already started for node %s", d.name, d.selectedNode)
-					if _, ok := e.snap.Node(d.selectedNode); !ok {
+					if _, ok := e.cluster.Node(d.selectedNode); !ok {
 						detail += ", which no longer exists: delete the claim's " + AnnSelectedNode + " annotation to provision elsewhere"
 					}
 					return detail
@@ -212,7 +212,7 @@ func (e *Evaluator) delayedBindingClass(pvc *corev1.PersistentVolumeClaim) (*sto
 	if name == "" {
 		return nil, false
 	}
-	class, ok := e.snap.StorageClass(name)
+	class, ok := e.cluster.StorageClass(name)
 	if !ok {
 		return nil, false
 	}
@@ -225,10 +225,10 @@ func (e *Evaluator) prepareDelayed(pvc *corev1.PersistentVolumeClaim, class *sto
 		d.request = q.Value()
 	}
 	d.candidates = e.staticCandidates(pvc, class.Name)
-	if driver, ok := e.snap.CSIDriver(class.Provisioner); ok {
+	if driver, ok := e.cluster.CSIDriver(class.Provisioner); ok {
 		d.driver = driver.Name
 		if driver.Spec.StorageCapacity != nil && *driver.Spec.StorageCapacity && d.request > 0 {
-			d.capacities = e.snap.CapacityIndex(class.Name)
+			d.capacities = e.cluster.CapacityIndex(class.Name)
 		}
 	}
 	return d

@@ -111,6 +111,9 @@ type PodState struct {
 	// pods being scheduled hold in memory (Holds).
 	now  time.Time
 	held map[string]int64
+	// claimless is true when the pod uses no claim (HasClaims): it fits
+	// every node with score 0, and nothing else was prepared.
+	claimless bool
 }
 
 // HeldByOthers reports whether, when the pod was prepared, pods being
@@ -162,8 +165,12 @@ func (s *PodState) HasClaims() bool {
 
 // Prepare resolves the pod's claims once. Pod-level failures (a missing or
 // deleted claim, an unbound Immediate claim, a ReadWriteOncePod conflict) are
-// recorded in PodReasons.
+// recorded in PodReasons. A pod without claims (HasClaims) has nothing to
+// resolve.
 func (e *Evaluator) Prepare(pod *corev1.Pod) *PodState {
+	if !HasClaims(pod) {
+		return &PodState{Pod: pod, claimless: true}
+	}
 	s := &PodState{Pod: pod, newVolumes: map[string][]string{}, now: e.clock()}
 	immediate := false
 	for i := range pod.Spec.Volumes {
@@ -172,7 +179,7 @@ func (e *Evaluator) Prepare(pod *corev1.Pod) *PodState {
 		if name == "" {
 			continue
 		}
-		pvc, ok := e.snap.PersistentVolumeClaim(pod.Namespace, name)
+		pvc, ok := e.cluster.PersistentVolumeClaim(pod.Namespace, name)
 		switch {
 		case !ok && vol.Ephemeral != nil:
 			s.PodReasons.add(CodeEphemeralClaimPending, ephemeralClaimPending(name), "", "", true)
@@ -222,7 +229,7 @@ func (e *Evaluator) Prepare(pod *corev1.Pod) *PodState {
 	e.prepareAttachLimits(s)
 	e.prepareRejection(s)
 	if e.holds != nil {
-		s.held = e.holds.heldCapacity(s, e.snap)
+		s.held = e.holds.heldCapacity(s, e.cluster)
 	}
 	return s
 }
@@ -239,7 +246,7 @@ func compareInt64(a, b int64) int {
 
 func (e *Evaluator) prepareBound(pod *corev1.Pod, pvc *corev1.PersistentVolumeClaim) *boundClaim {
 	b := &boundClaim{name: pvc.Name, pvc: pvc}
-	pv, ok := e.snap.PersistentVolume(pvc.Spec.VolumeName)
+	pv, ok := e.cluster.PersistentVolume(pvc.Spec.VolumeName)
 	if !ok {
 		return b
 	}

@@ -59,11 +59,6 @@ type Cluster interface {
 	VolumePodNodes(key string) []string
 }
 
-// Snapshot is the former name of Cluster.
-//
-// Deprecated: use Cluster.
-type Snapshot = Cluster
-
 // NodeRef is a node found by name in a Cluster, with what the lookup itself
 // holds of it: a lookup does not read the NodeInfo.
 type NodeRef struct {

@@ -11,7 +11,10 @@
 //
 // Evaluation has two steps, like a scheduling cycle: Evaluator.Prepare
 // resolves the pod's claims once (claims.go; pod-level failures such as a
-// missing claim end there), then each node is checked and scored. One file
+// missing claim end there), then Evaluator.EvaluateNodes gives the pod's
+// verdict on many candidate nodes (ResolveNodes, GivenNodes, AllNodes) and
+// tallies them: the one entry point of the extender, simulate, explain and
+// the planner (evaluatenodes.go, candidates.go, tally.go). One file
 // holds one rule, from what Prepare computes for it to its check and its
 // part of the score, in the way of kube-scheduler's volume plugins:
 //

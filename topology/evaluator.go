@@ -12,10 +12,10 @@ import (
 // MaxExtenderPriority.
 const MaxScore = 10
 
-// Evaluator applies the rules to pods and nodes of a Snapshot. It is safe for
+// Evaluator applies the rules to pods and nodes of a Cluster. It is safe for
 // concurrent use.
 type Evaluator struct {
-	snap       Snapshot
+	cluster    Cluster
 	opts       Options
 	details    bool
 	failFast   bool
@@ -25,9 +25,9 @@ type Evaluator struct {
 	clock      func() time.Time
 }
 
-// NewEvaluator returns an Evaluator over snap.
-func NewEvaluator(snap Snapshot, opts Options) *Evaluator {
-	return &Evaluator{snap: snap, opts: opts, messages: &sync.Map{}, affinities: newAffinityCache(), clock: time.Now}
+// NewEvaluator returns an Evaluator over cluster.
+func NewEvaluator(cluster Cluster, opts Options) *Evaluator {
+	return &Evaluator{cluster: cluster, opts: opts, messages: &sync.Map{}, affinities: newAffinityCache(), clock: time.Now}
 }
 
 // WithHolds returns an evaluator that counts what pods being scheduled hold
@@ -70,8 +70,8 @@ func (e *Evaluator) FailFast() *Evaluator {
 	return &c
 }
 
-// Snapshot returns the snapshot the evaluator reads.
-func (e *Evaluator) Snapshot() Snapshot { return e.snap }
+// Cluster returns the cluster the evaluator reads.
+func (e *Evaluator) Cluster() Cluster { return e.cluster }
 
 // NodeResult is the outcome for one pod on one node.
 type NodeResult struct {
@@ -86,6 +86,21 @@ type NodeResult struct {
 
 // Fits reports whether the pod's volumes fit the node.
 func (r *NodeResult) Fits() bool { return len(r.Reasons) == 0 }
+
+// detach returns a copy of the result that shares no memory with the
+// Scratch it was evaluated in.
+func (r *NodeResult) detach() *NodeResult {
+	out := &NodeResult{Node: r.Node, Score: r.Score, Components: slices.Clone(r.Components)}
+	if len(r.Reasons) > 0 {
+		out.Reasons = make(Reasons, len(r.Reasons))
+		for i, reason := range r.Reasons {
+			reason.Subjects = slices.Clone(reason.Subjects)
+			reason.Detail = slices.Clone(reason.Detail)
+			out.Reasons[i] = reason
+		}
+	}
+	return out
+}
 
 // nodeState is what the rules share while evaluating one node.
 type nodeState struct {
@@ -171,7 +186,7 @@ func (e *Evaluator) Evaluate(s *PodState, node *corev1.Node) NodeResult {
 // EvaluateWith is Evaluate working in sc, without allocating: the result's
 // Reasons and Components live in sc and are valid until sc is used again.
 func (e *Evaluator) EvaluateWith(s *PodState, node *corev1.Node, sc *Scratch) NodeResult {
-	csiNode, _ := e.snap.CSINode(node.Name)
+	csiNode, _ := e.cluster.CSINode(node.Name)
 	sc.view.reset(node, csiNode)
 	return e.evaluate(s, &sc.view, sc)
 }

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 
@@ -50,6 +51,7 @@ func evaluate(t *testing.T, objs []runtime.Object, pod *corev1.Pod, opts *topolo
 		results = append(results, ev.Evaluate(s, node))
 	}
 	checkFailFast(t, ev, pod, results)
+	checkEvaluateNodes(t, ev, pod, results)
 	return results
 }
 
@@ -69,7 +71,7 @@ func checkFailFast(t *testing.T, ev *topology.Evaluator, pod *corev1.Pod, full [
 	state := fast.Prepare(pod)
 	var sc topology.Scratch
 	for _, want := range full {
-		node, ok := ev.Snapshot().Node(want.Node)
+		node, ok := ev.Cluster().Node(want.Node)
 		if !ok {
 			t.Fatalf("node %s not in the snapshot", want.Node)
 		}
@@ -78,7 +80,7 @@ func checkFailFast(t *testing.T, ev *topology.Evaluator, pod *corev1.Pod, full [
 			t.Errorf("node %s, fail-fast evaluation (-full,+fail-fast):\n%s", want.Node, diff)
 		}
 		// What the extender reads of a node it rejects by index alone.
-		info, ok := ev.Snapshot().NodeInfo([]byte(want.Node))
+		info, ok := ev.Cluster().NodeInfo([]byte(want.Node))
 		if !ok {
 			t.Fatalf("node %s not in the node table", want.Node)
 		}
@@ -97,6 +99,83 @@ func checkFailFast(t *testing.T, ev *topology.Evaluator, pod *corev1.Pod, full [
 			t.Errorf("node %s rejected by index by an evaluator that is not fail-fast", want.Node)
 		}
 	}
+}
+
+// checkEvaluateNodes checks that EvaluateNodes, which the extender and the
+// simulator share, gives every node named the verdict, primary reason and
+// score of the full evaluation, failing fast or with details (then with
+// the full result too), drops repeated names, rejects a name the cache
+// does not hold, and tallies the verdicts.
+func checkEvaluateNodes(t *testing.T, ev *topology.Evaluator, pod *corev1.Pod, full []topology.NodeResult) {
+	t.Helper()
+	want := map[string]verdict{"ghost": {Primary: topology.ErrReasonNodeUnknown}}
+	if !topology.HasClaims(pod) {
+		want["ghost"] = verdict{Fits: true}
+	}
+	var names [][]byte
+	for _, r := range full {
+		want[r.Node] = verdictOf(r)
+		names = append(names, []byte(r.Node), []byte("ghost"), []byte(r.Node))
+	}
+	if len(names) == 0 {
+		names = append(names, []byte("ghost"))
+	}
+	for _, e := range []*topology.Evaluator{ev.FailFast(), ev.WithDetails()} {
+		state := e.Prepare(pod)
+		cands := topology.ResolveNodes(e.Cluster(), names, 2)
+		tally := e.EvaluateNodes(state, cands, 2)
+		got := map[string]verdict{}
+		var wantTally topology.Tally
+		for _, c := range cands {
+			if _, dup := got[c.Name]; dup {
+				t.Errorf("node %s is a candidate twice", c.Name)
+			}
+			got[c.Name] = verdict{Fits: c.Fits, Unresolvable: c.Unresolvable, Primary: c.Message, Score: c.Score}
+			countVerdict(&wantTally, c)
+			if c.Fits != (c.Code == "") {
+				t.Errorf("node %s: fits %v with code %q", c.Name, c.Fits, c.Code)
+			}
+			if c.Result == nil {
+				continue
+			}
+			wantResult := topology.NodeResult{Node: c.Name, Reasons: topology.Reasons{{Code: topology.CodeNodeUnknown, Message: topology.ErrReasonNodeUnknown}}}
+			if node, ok := e.Cluster().Node(c.Name); ok {
+				wantResult = e.Evaluate(state, node)
+			} else if !topology.HasClaims(pod) {
+				wantResult = topology.NodeResult{Node: c.Name}
+			}
+			if diff := cmp.Diff(wantResult, *c.Result, cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("node %s, result (-Evaluate,+EvaluateNodes):\n%s", c.Name, diff)
+			}
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("EvaluateNodes (-full,+EvaluateNodes):\n%s", diff)
+		}
+		if diff := cmp.Diff(wantTally, tally, cmpopts.EquateEmpty()); diff != "" {
+			t.Errorf("tally (-verdicts,+EvaluateNodes):\n%s", diff)
+		}
+		topology.ReleaseCandidates(cands)
+	}
+}
+
+// countVerdict adds a candidate's verdict to a tally, the plain way.
+func countVerdict(t *topology.Tally, c topology.Candidate) {
+	switch {
+	case c.Fits:
+		t.Fits++
+		return
+	case c.Unresolvable:
+		t.Unresolvable++
+	default:
+		t.Failed++
+	}
+	for i := range t.Rejected {
+		if t.Rejected[i].Message == c.Message {
+			t.Rejected[i].Nodes++
+			return
+		}
+	}
+	t.Rejected = append(t.Rejected, topology.RejectCount{Code: c.Code, Message: c.Message, Nodes: 1})
 }
 
 func verdictOf(r topology.NodeResult) verdict {

@@ -115,7 +115,7 @@ func (h *Holds) ExclusiveHeldByOther(s *PodState) bool {
 // claim ends when the claim is gone, or when the capacity index the pod
 // reads has taken the claim's selected node into account: never in
 // between, so that a placement always counts one way or the other.
-func (h *Holds) heldCapacity(s *PodState, snap Snapshot) map[string]int64 {
+func (h *Holds) heldCapacity(s *PodState, cluster Cluster) map[string]int64 {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if len(h.capacity) == 0 {
@@ -130,7 +130,7 @@ func (h *Holds) heldCapacity(s *PodState, snap Snapshot) map[string]int64 {
 			continue
 		}
 		held.volumes = slices.DeleteFunc(held.volumes, func(v heldVolume) bool {
-			if _, ok := snap.PersistentVolumeClaim(v.namespace, v.name); !ok {
+			if _, ok := cluster.PersistentVolumeClaim(v.namespace, v.name); !ok {
 				return true
 			}
 			idx := s.capacityIndex(v.class)

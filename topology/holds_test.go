@@ -81,7 +81,7 @@ func TestHolds(t *testing.T) {
 		hold(t, holds)
 		held, _ := store.NewStatic(base...)
 		placed, _ := store.NewStatic(annotated...)
-		settle := func(snap topology.Snapshot) bool {
+		settle := func(snap topology.Cluster) bool {
 			ev := topology.NewEvaluator(snap, topology.DefaultOptions()).WithHolds(holds)
 			_, ok := holds.Settle(context.Background(), func() *topology.PodState { return ev.Prepare(pod) }, 20*time.Millisecond)
 			return ok

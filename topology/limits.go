@@ -49,7 +49,7 @@ func (e *Evaluator) prepareAttachLimits(s *PodState) {
 	for driver, keys := range s.newVolumes {
 		s.newDrivers = append(s.newDrivers, driver)
 		for _, key := range keys {
-			for _, node := range e.snap.VolumeNodes(key) {
+			for _, node := range e.cluster.VolumeNodes(key) {
 				if s.present == nil {
 					s.present = map[nodeDriver]int{}
 				}
@@ -58,7 +58,7 @@ func (e *Evaluator) prepareAttachLimits(s *PodState) {
 			if !e.opts.InTreeVolumeLimits {
 				continue
 			}
-			for _, node := range e.snap.VolumePodNodes(key) {
+			for _, node := range e.cluster.VolumePodNodes(key) {
 				if s.presentByPods == nil {
 					s.presentByPods = map[nodeDriver]int{}
 				}
@@ -84,7 +84,7 @@ func (e *Evaluator) checkAttachLimits(s *PodState, n *nodeState) {
 		// the pod was prepared: an attachment that comes or goes between
 		// the two can make one node off by one, as if the pod had come a
 		// moment earlier or later.
-		used := e.snap.VolumesInUse(n.node.name, driver)
+		used := e.cluster.VolumesInUse(n.node.name, driver)
 		var nd nodeDriver
 		present := 0
 		if len(s.present) > 0 {

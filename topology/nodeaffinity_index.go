@@ -15,7 +15,7 @@ type rejection struct {
 // claim has node affinity (whose conflict would share the reason line),
 // and nothing fails the pod on every node.
 func (e *Evaluator) prepareRejection(s *PodState) {
-	li, ok := e.snap.(NodeLabelIndex)
+	li, ok := e.cluster.(NodeLabelIndex)
 	if !ok || !e.failFast || len(s.PodReasons) > 0 || len(s.bound) == 0 {
 		return
 	}
@@ -47,11 +47,20 @@ func (e *Evaluator) prepareRejection(s *PodState) {
 // must be evaluated: it fits, fails later checks, or the evaluator is not
 // fail-fast (explanations list every reason of a node).
 func (e *Evaluator) Rejects(s *PodState, index int) (Reason, bool) {
+	if r := e.rejectedBy(s, index); r != nil {
+		return *r, true
+	}
+	return Reason{}, false
+}
+
+// rejectedBy is Rejects returning the reason in place, nil when the node
+// must be evaluated: EvaluateNodes asks it of thousands of nodes.
+func (e *Evaluator) rejectedBy(s *PodState, index int) *Reason {
 	r := s.rejection
 	if !e.failFast || r == nil || index < 0 || index >= r.limit || r.admits.has(index) {
-		return Reason{}, false
+		return nil
 	}
-	return r.reason, true
+	return &r.reason
 }
 
 // nodeSet is a set of node indexes.

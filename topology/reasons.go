@@ -45,6 +45,12 @@ const (
 	// ErrReasonUnboundImmediate is VolumeBinding's pod-level reason when a
 	// claim of an Immediate class is not bound yet.
 	ErrReasonUnboundImmediate = "pod has unbound immediate PersistentVolumeClaims"
+
+	// ErrReasonNodeUnknown is volplace's reason for a node that
+	// kube-scheduler named but the cache does not hold yet (a node added
+	// moments ago). Preemption cannot help, but the next attempt will: it
+	// is reported as resolvable.
+	ErrReasonNodeUnknown = "node(s) were unknown to the volplace extender"
 )
 
 // csiDriverNotInstalled is NodeVolumeLimits' reason (behind kube-scheduler's
@@ -97,6 +103,7 @@ const (
 	CodeMaxVolumeCountExceeded   Code = "MaxVolumeCountExceeded"
 	CodeReadWriteOncePodConflict Code = "ReadWriteOncePodConflict"
 	CodeReadWriteOnceConflict    Code = "ReadWriteOnceConflict"
+	CodeNodeUnknown              Code = "NodeUnknown"
 )
 
 // Reason is one cause for which a pod's volumes do not fit a node.

@@ -21,7 +21,7 @@ func samePod(a, b *corev1.Pod) bool {
 // holders returns the other scheduled, non-terminated pods that use a claim.
 func (e *Evaluator) holders(pod *corev1.Pod, pvc *corev1.PersistentVolumeClaim) []*corev1.Pod {
 	var out []*corev1.Pod
-	for _, p := range e.snap.PodsByClaim(pvc.Namespace, pvc.Name) {
+	for _, p := range e.cluster.PodsByClaim(pvc.Namespace, pvc.Name) {
 		if p.Spec.NodeName != "" && !terminal(p.Status.Phase) && !samePod(p, pod) {
 			out = append(out, p)
 		}
@@ -68,7 +68,7 @@ func (e *Evaluator) attachable(pv *corev1.PersistentVolume) bool {
 	src := pv.Spec.PersistentVolumeSource
 	switch {
 	case src.CSI != nil:
-		driver, ok := e.snap.CSIDriver(src.CSI.Driver)
+		driver, ok := e.cluster.CSIDriver(src.CSI.Driver)
 		return !ok || driver.Spec.AttachRequired == nil || *driver.Spec.AttachRequired
 	case src.AWSElasticBlockStore != nil, src.GCEPersistentDisk != nil, src.AzureDisk != nil,
 		src.Cinder != nil, src.VsphereVolume != nil, src.RBD != nil, src.ISCSI != nil, src.FC != nil,
@@ -85,7 +85,7 @@ func (e *Evaluator) attachable(pv *corev1.PersistentVolume) bool {
 func (e *Evaluator) volumeUsage(pod *corev1.Pod, pvc *corev1.PersistentVolumeClaim, pv *corev1.PersistentVolume) (map[string]bool, bool) {
 	var nodes map[string]bool
 	mark := func(node string) {
-		if _, ok := e.snap.Node(node); !ok {
+		if _, ok := e.cluster.Node(node); !ok {
 			return
 		}
 		if nodes == nil {
@@ -93,7 +93,7 @@ func (e *Evaluator) volumeUsage(pod *corev1.Pod, pvc *corev1.PersistentVolumeCla
 		}
 		nodes[node] = true
 	}
-	attachments := e.snap.AttachmentsByPersistentVolume(pv.Name)
+	attachments := e.cluster.AttachmentsByPersistentVolume(pv.Name)
 	for _, va := range attachments {
 		if va.DeletionTimestamp == nil {
 			mark(va.Spec.NodeName)

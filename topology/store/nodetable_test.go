@@ -25,7 +25,7 @@ type tableEntry struct {
 	CSINodeNotFound bool
 }
 
-func entryOf(snap topology.Snapshot, name string) (tableEntry, int) {
+func entryOf(snap topology.Cluster, name string) (tableEntry, int) {
 	info, ok := snap.NodeInfo([]byte(name))
 	if !ok {
 		return tableEntry{}, -1

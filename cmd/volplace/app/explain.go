@@ -129,7 +129,7 @@ func (o *ExplainOptions) Run(ctx context.Context, out io.Writer, cfg *rest.Confi
 	if !cache.WaitForCacheSync(ctx.Done(), snap.Synced()...) {
 		return fmt.Errorf("listing the cluster's objects: %w", ctx.Err())
 	}
-	report := simulate.Evaluate(topology.NewEvaluator(snap, conf.TopologyOptions()).WithDetails(), pod)
+	report := simulate.Evaluate(topology.NewEvaluator(snap, conf.TopologyOptions()), pod)
 	if o.Output == "json" {
 		return simulate.WriteJSON(out, []*simulate.PodReport{report})
 	}

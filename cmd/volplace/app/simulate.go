@@ -129,7 +129,7 @@ func (o *SimulateOptions) Run(out, notes io.Writer) error {
 	if err != nil {
 		return err
 	}
-	ev := topology.NewEvaluator(snap, opts).WithDetails()
+	ev := topology.NewEvaluator(snap, opts)
 	reports := make([]*simulate.PodReport, 0, len(pods))
 	for _, pod := range pods {
 		reports = append(reports, simulate.Evaluate(ev, pod))

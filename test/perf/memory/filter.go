@@ -80,7 +80,7 @@ func checkFilter(ctx context.Context, extenderURL string, objs []runtime.Object)
 	}
 	for _, reasons := range []extenderv1.FailedNodesMap{got.FailedNodes, got.FailedAndUnresolvableNodes} {
 		for _, reason := range reasons {
-			if reason == extender.ErrReasonNodeUnknown {
+			if reason == topology.ErrReasonNodeUnknown {
 				p.Unknown++
 			}
 		}

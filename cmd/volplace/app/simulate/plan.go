@@ -76,7 +76,7 @@ func Plan(objs []runtime.Object, opts topology.Options, now time.Time) (*PlanRep
 				return nil, err
 			}
 		}
-		ev := topology.NewEvaluator(snap, opts).WithDetails().WithClock(func() time.Time { return now })
+		ev := topology.NewEvaluator(snap, opts).WithClock(func() time.Time { return now })
 		pod := p
 		// The pod's claims may have changed with earlier placements.
 		eval := Evaluate(ev, pod)

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"runtime"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -23,11 +24,16 @@ type PodReport struct {
 
 	podReasons topology.Reasons
 	results    []topology.NodeResult
+	tally      topology.Tally
 }
 
-// Evaluate evaluates the pod on every node of the evaluator's snapshot.
+// Evaluate evaluates the pod on every node of the evaluator's snapshot, in
+// name order, with every reason's details whether ev gives them or not.
 func Evaluate(ev *topology.Evaluator, pod *corev1.Pod) *PodReport {
+	ev = ev.WithDetails()
 	state := ev.Prepare(pod)
+	cands := topology.AllNodes(ev.Cluster())
+	defer topology.ReleaseCandidates(cands)
 	r := &PodReport{
 		Pod:               pod.Namespace + "/" + pod.Name,
 		FeasibleNodes:     []string{},
@@ -35,20 +41,20 @@ func Evaluate(ev *topology.Evaluator, pod *corev1.Pod) *PodReport {
 		UnresolvableNodes: map[string]string{},
 		Scores:            map[string]int64{},
 		podReasons:        state.PodReasons,
+		results:           make([]topology.NodeResult, 0, len(cands)),
+		tally:             ev.EvaluateNodes(state, cands, runtime.GOMAXPROCS(0)),
 	}
-	nodes := ev.Snapshot().Nodes()
-	slices.SortFunc(nodes, func(a, b *corev1.Node) int { return strings.Compare(a.Name, b.Name) })
-	for _, node := range nodes {
-		res := ev.Evaluate(state, node)
-		r.results = append(r.results, res)
+	for i := range cands {
+		c := &cands[i]
+		r.results = append(r.results, *c.Result)
 		switch {
-		case res.Fits():
-			r.FeasibleNodes = append(r.FeasibleNodes, node.Name)
-			r.Scores[node.Name] = res.Score
-		case res.Reasons.Unresolvable():
-			r.UnresolvableNodes[node.Name] = res.Reasons.Primary().String()
+		case c.Fits:
+			r.FeasibleNodes = append(r.FeasibleNodes, c.Name)
+			r.Scores[c.Name] = c.Score
+		case c.Unresolvable:
+			r.UnresolvableNodes[c.Name] = c.Message
 		default:
-			r.FailedNodes[node.Name] = res.Reasons.Primary().String()
+			r.FailedNodes[c.Name] = c.Message
 		}
 	}
 	return r
@@ -62,18 +68,12 @@ func (r *PodReport) Summary() string {
 	if r.podReasons.Unresolvable() {
 		return fmt.Sprintf("0/%d nodes are available: %s.", total, r.podReasons.String())
 	}
-	counts := map[string]int{}
-	for _, res := range r.results {
-		if !res.Fits() {
-			counts[res.Reasons.Primary().String()]++
-		}
-	}
-	parts := make([]string, 0, len(counts))
-	for reason, n := range counts {
-		parts = append(parts, fmt.Sprintf("%d %s", n, reason))
+	parts := make([]string, 0, len(r.tally.Rejected))
+	for _, rejected := range r.tally.Rejected {
+		parts = append(parts, fmt.Sprintf("%d %s", rejected.Nodes, rejected.Message))
 	}
 	slices.Sort(parts)
-	msg := fmt.Sprintf("%d/%d nodes are available", len(r.FeasibleNodes), total)
+	msg := fmt.Sprintf("%d/%d nodes are available", r.tally.Fits, total)
 	if len(parts) > 0 {
 		msg += ": " + strings.Join(parts, ", ")
 	}
