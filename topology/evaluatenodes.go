@@ -32,14 +32,18 @@ func (e *Evaluator) EvaluateNodes(s *PodState, cands []Candidate, parallelism in
 		return t.tally()
 	}
 	// The first part is evaluated here, the others in goroutines of their
-	// own. Each part's counts are written once per batch of candidates:
-	// sharing a cache line with another part's costs little.
+	// own, each counting on its own stack: counts of the parts side by
+	// side would share cache lines.
 	parts := make([]tallier, workers)
 	per := (len(cands) + workers - 1) / workers
 	var wg sync.WaitGroup
 	for w, lo := 1, per; lo < len(cands); w, lo = w+1, lo+per {
-		part, t := cands[lo:min(lo+per, len(cands))], &parts[w]
-		wg.Go(func() { e.evaluateRange(s, part, t) })
+		part, counts := cands[lo:min(lo+per, len(cands))], &parts[w]
+		wg.Go(func() {
+			var t tallier
+			e.evaluateRange(s, part, &t)
+			*counts = t
+		})
 	}
 	e.evaluateRange(s, cands[:per], &parts[0])
 	wg.Wait()
@@ -63,7 +67,8 @@ func (e *Evaluator) fitAll(cands []Candidate) Tally {
 }
 
 // evaluateRange evaluates one goroutine's share in one Scratch, building
-// each distinct reason line once, and counts the verdicts in t. Nodes that
+// each distinct reason line once, and counts the verdicts in t, a batch at
+// a time while the batch's candidates are in the fastest caches. Nodes that
 // the evaluator rejects by their index alone (Rejects) are not read; the
 // others are read in batches, touched before they are evaluated (touch).
 func (e *Evaluator) evaluateRange(s *PodState, cands []Candidate, t *tallier) {
@@ -71,6 +76,10 @@ func (e *Evaluator) evaluateRange(s *PodState, cands []Candidate, t *tallier) {
 	lines := reasonLines{}
 	// Explanations read every candidate: their Result lists every reason.
 	shortcut := !e.details
+	// The nodes rejected by index share one reason, whose line is looked
+	// up once.
+	var byIndex *Reason
+	var byIndexLine string
 	var batch [touchBatch]int // the candidates to evaluate, by position
 	for next := 0; next < len(cands); {
 		first, k := next, 0
@@ -81,8 +90,11 @@ func (e *Evaluator) evaluateRange(s *PodState, cands []Candidate, t *tallier) {
 				e.rejectUnknown(c)
 				continue
 			case c.Info != nil && shortcut:
-				if r, ok := e.Rejects(s, int(c.index)); ok {
-					c.reject(r.Code, lines.of(&r), r.Unresolvable, nil)
+				if r := e.rejectedBy(s, int(c.index)); r != nil {
+					if r != byIndex {
+						byIndex, byIndexLine = r, lines.of(r)
+					}
+					c.reject(r.Code, byIndexLine, r.Unresolvable, nil)
 					continue
 				}
 			}

@@ -1,6 +1,8 @@
 package topology_test
 
 import (
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -158,7 +160,8 @@ func checkEvaluateNodes(t *testing.T, ev *topology.Evaluator, pod *corev1.Pod, f
 	}
 }
 
-// countVerdict adds a candidate's verdict to a tally, the plain way.
+// countVerdict adds a candidate's verdict to a tally, the plain way,
+// keeping the lines sorted.
 func countVerdict(t *topology.Tally, c topology.Candidate) {
 	switch {
 	case c.Fits:
@@ -169,13 +172,11 @@ func countVerdict(t *topology.Tally, c topology.Candidate) {
 	default:
 		t.Failed++
 	}
-	for i := range t.Rejected {
-		if t.Rejected[i].Message == c.Message {
-			t.Rejected[i].Nodes++
-			return
-		}
+	i, found := slices.BinarySearchFunc(t.Rejected, c.Message, func(r topology.RejectCount, line string) int { return strings.Compare(r.Message, line) })
+	if !found {
+		t.Rejected = slices.Insert(t.Rejected, i, topology.RejectCount{Code: c.Code, Message: c.Message})
 	}
-	t.Rejected = append(t.Rejected, topology.RejectCount{Code: c.Code, Message: c.Message, Nodes: 1})
+	t.Rejected[i].Nodes++
 }
 
 func verdictOf(r topology.NodeResult) verdict {

@@ -1,5 +1,10 @@
 package topology
 
+import (
+	"slices"
+	"strings"
+)
+
 // Tally counts the verdicts of an evaluation's candidates
 // (Evaluator.EvaluateNodes).
 type Tally struct {
@@ -8,8 +13,8 @@ type Tally struct {
 	// cannot.
 	Fits, Failed, Unresolvable int
 	// Rejected counts the candidates the pod does not fit by their primary
-	// reason's line, in the order of each line's first candidate: what
-	// kube-scheduler totals in its FailedScheduling event.
+	// reason's line, sorted by line: what kube-scheduler totals in its
+	// FailedScheduling event.
 	Rejected []RejectCount
 }
 
@@ -31,8 +36,8 @@ type tallier struct {
 	more  []RejectCount
 }
 
-// count adds the verdicts of cands. Runs of candidates rejected for the
-// same reason, the rule, are counted before they are added.
+// count adds the verdicts just given to cands. Runs of candidates rejected
+// for the same reason, the rule, are counted before they are added.
 func (t *tallier) count(cands []Candidate) {
 	fits, failed, unresolvable := 0, 0, 0
 	var run *Candidate // the first of the run
@@ -108,6 +113,7 @@ func (t *tallier) tally() Tally {
 	if t.lines > 0 {
 		out.Rejected = make([]RejectCount, 0, t.lines)
 		out.Rejected = append(append(out.Rejected, t.buf[:min(t.lines, len(t.buf))]...), t.more...)
+		slices.SortFunc(out.Rejected, func(a, b RejectCount) int { return strings.Compare(a.Message, b.Message) })
 	}
 	return out
 }
