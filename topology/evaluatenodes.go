@@ -18,7 +18,7 @@ const minNodesPerWorker = 256
 // candidate the cache does not hold fails, resolvably, with
 // ErrReasonNodeUnknown. The candidates are split over up to parallelism
 // goroutines, as kube-scheduler splits its own filters; within one, they
-// are evaluated in one Scratch, without allocating per candidate, unless
+// are evaluated in one scratch, without allocating per candidate, unless
 // the evaluator gives details (WithDetails): each candidate then also gets
 // its whole Result.
 func (e *Evaluator) EvaluateNodes(s *PodState, cands []Candidate, parallelism int) Tally {
@@ -66,13 +66,13 @@ func (e *Evaluator) fitAll(cands []Candidate) Tally {
 	return Tally{Fits: len(cands)}
 }
 
-// evaluateRange evaluates one goroutine's share in one Scratch, building
+// evaluateRange evaluates one goroutine's share in one scratch, building
 // each distinct reason line once, and counts the verdicts in t, a batch at
 // a time while the batch's candidates are in the fastest caches. Nodes that
 // the evaluator rejects by their index alone (Rejects) are not read; the
 // others are read in batches, touched before they are evaluated (touch).
 func (e *Evaluator) evaluateRange(s *PodState, cands []Candidate, t *tallier) {
-	var sc Scratch
+	var sc scratch
 	lines := reasonLines{}
 	// Explanations read every candidate: their Result lists every reason.
 	shortcut := !e.details
@@ -106,9 +106,9 @@ func (e *Evaluator) evaluateRange(s *PodState, cands []Candidate, t *tallier) {
 			c := &cands[i]
 			var res NodeResult
 			if c.Info != nil {
-				res = e.EvaluateInfo(s, c.Info, &sc)
+				res = e.evaluateInfo(s, c.Info, &sc)
 			} else {
-				res = e.EvaluateWith(s, c.Node, &sc)
+				res = e.evaluateWith(s, c.Node, &sc)
 			}
 			var result *NodeResult
 			if e.details {
@@ -146,12 +146,12 @@ var touchSink atomic.Uint64
 const touchBatch = 32
 
 // touch brings the cache's memory for the candidates at the positions of
-// batch into the CPU caches (NodeInfo.Touch).
+// batch into the CPU caches (NodeInfo.touch).
 func touch(cands []Candidate, batch []int) {
 	sum := 0
 	for _, i := range batch {
 		if info := cands[i].Info; info != nil {
-			sum += info.Touch()
+			sum += info.touch()
 		}
 	}
 	if sum == -1 { // keeps the loads (touchSink)

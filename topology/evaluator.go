@@ -88,7 +88,7 @@ type NodeResult struct {
 func (r *NodeResult) Fits() bool { return len(r.Reasons) == 0 }
 
 // detach returns a copy of the result that shares no memory with the
-// Scratch it was evaluated in.
+// scratch it was evaluated in.
 func (r *NodeResult) detach() *NodeResult {
 	out := &NodeResult{Node: r.Node, Score: r.Score, Components: slices.Clone(r.Components)}
 	if len(r.Reasons) > 0 {
@@ -128,10 +128,10 @@ type nodeState struct {
 	subjects       int // used entries of subjectsBuf
 }
 
-// Scratch is the memory one node's evaluation works in. Reusing one Scratch
-// for many nodes makes evaluating them allocation-free. A Scratch is not
+// scratch is the memory one node's evaluation works in. Reusing one scratch
+// for many nodes makes evaluating them allocation-free. A scratch is not
 // safe for concurrent use.
-type Scratch struct {
+type scratch struct {
 	n nodeState
 	// view is the view of a node given as an object, built anew for each.
 	view nodeView
@@ -180,24 +180,24 @@ func (n *nodeState) addDriver(driver string) {
 
 // Evaluate checks whether the pod's volumes fit the node and scores it.
 func (e *Evaluator) Evaluate(s *PodState, node *corev1.Node) NodeResult {
-	return e.EvaluateWith(s, node, &Scratch{})
+	return e.evaluateWith(s, node, &scratch{})
 }
 
-// EvaluateWith is Evaluate working in sc, without allocating: the result's
+// evaluateWith is Evaluate working in sc, without allocating: the result's
 // Reasons and Components live in sc and are valid until sc is used again.
-func (e *Evaluator) EvaluateWith(s *PodState, node *corev1.Node, sc *Scratch) NodeResult {
+func (e *Evaluator) evaluateWith(s *PodState, node *corev1.Node, sc *scratch) NodeResult {
 	csiNode, _ := e.cluster.CSINode(node.Name)
 	sc.view.reset(node, csiNode)
 	return e.evaluate(s, &sc.view, sc)
 }
 
-// EvaluateInfo is EvaluateWith for a node of the snapshot's node table,
+// evaluateInfo is evaluateWith for a node of the snapshot's node table,
 // whose CSINode it already holds.
-func (e *Evaluator) EvaluateInfo(s *PodState, info *NodeInfo, sc *Scratch) NodeResult {
+func (e *Evaluator) evaluateInfo(s *PodState, info *NodeInfo, sc *scratch) NodeResult {
 	return e.evaluate(s, &info.view, sc)
 }
 
-func (e *Evaluator) evaluate(s *PodState, node *nodeView, sc *Scratch) NodeResult {
+func (e *Evaluator) evaluate(s *PodState, node *nodeView, sc *scratch) NodeResult {
 	if s.PodReasons.Unresolvable() {
 		return NodeResult{Node: node.name, Reasons: s.PodReasons}
 	}

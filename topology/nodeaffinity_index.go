@@ -39,21 +39,21 @@ func (e *Evaluator) prepareRejection(s *PodState) {
 	}
 }
 
-// Rejects reports whether a fail-fast evaluation of the pod would reject
+// rejects reports whether a fail-fast evaluation of the pod would reject
 // the node with this index (NodeInfo.Index), and with what primary reason,
 // when that is known without reading the node: a PV's node affinity, the
 // most common reason by far, rejects most candidates, and reading each one
 // costs more than the rest of a request. It reports false when the node
 // must be evaluated: it fits, fails later checks, or the evaluator is not
 // fail-fast (explanations list every reason of a node).
-func (e *Evaluator) Rejects(s *PodState, index int) (Reason, bool) {
+func (e *Evaluator) rejects(s *PodState, index int) (Reason, bool) {
 	if r := e.rejectedBy(s, index); r != nil {
 		return *r, true
 	}
 	return Reason{}, false
 }
 
-// rejectedBy is Rejects returning the reason in place, nil when the node
+// rejectedBy is rejects returning the reason in place, nil when the node
 // must be evaluated: EvaluateNodes asks it of thousands of nodes.
 func (e *Evaluator) rejectedBy(s *PodState, index int) *Reason {
 	r := s.rejection

@@ -39,4 +39,4 @@ func (info *NodeInfo) Name() string { return info.view.name }
 // loop whose loads do not depend on each other, lets it fetch their memory
 // in parallel. It pays when the nodes are not in the CPU caches, as between
 // two requests from kube-scheduler.
-func (info *NodeInfo) Touch() int { return info.view.touch() }
+func (info *NodeInfo) touch() int { return info.view.touch() }

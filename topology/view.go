@@ -15,7 +15,7 @@ import (
 // labels map and the map's groups, the CSINode, its driver list, the node's
 // allocatable resources), which a cold CPU cache fetches one after the
 // other. The node table keeps a view per node, so that a candidate costs a
-// few adjacent cache lines, and NodeInfo.Touch can fetch many candidates'
+// few adjacent cache lines, and NodeInfo.touch can fetch many candidates'
 // lines at once.
 type nodeView struct {
 	name   string
