@@ -31,7 +31,7 @@ const DefaultMaxBodyBytes = 64 << 20
 type Options struct {
 	// MaxBodyBytes caps a request body; larger requests get HTTP 413.
 	MaxBodyBytes int64
-	// Ready reports whether the snapshot has synced; until then requests
+	// Ready reports whether the store has synced; until then requests
 	// get an answer with Error set. Nil means always ready.
 	Ready func() bool
 	// InFlightTTL is how long what a pod needs (its single-node claims,

@@ -12,7 +12,7 @@ import (
 	st "github.com/volplace/volplace/topology/testing"
 )
 
-var benchSnapshot = sync.OnceValues(func() (topology.Cluster, error) {
+var benchCluster = sync.OnceValues(func() (topology.Cluster, error) {
 	return store.NewStatic(st.LargeCluster(st.BenchmarkSize)...)
 })
 
@@ -21,7 +21,7 @@ var benchSnapshot = sync.OnceValues(func() (topology.Cluster, error) {
 // extender's filter does, for a pod with 1 to 3 claims, in the
 // benchmark cluster (5000 nodes, 50 000 pods, 20 000 PV/PVC pairs).
 func BenchmarkEvaluate(b *testing.B) {
-	snap, err := benchSnapshot()
+	snap, err := benchCluster()
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -143,11 +143,11 @@ func (s *PodState) ownsClaim(claim string) bool {
 	return slices.ContainsFunc(s.delayed, func(d *delayedClaim) bool { return d.name == name })
 }
 
-// ExclusiveClaims returns, as "namespace/name", the pod's bound claims
+// exclusiveClaims returns, as "namespace/name", the pod's bound claims
 // whose volume may be on one node only (ReadWriteOnce or ReadWriteOncePod,
 // attachable) and that no scheduled pod or attachment holds yet: the claims
 // two pods scheduled in the same instant could place on two nodes.
-func (s *PodState) ExclusiveClaims() []string {
+func (s *PodState) exclusiveClaims() []string {
 	var out []string
 	for _, b := range s.bound {
 		if b.pv != nil && b.exclusive && len(b.inUseOn) == 0 {

@@ -191,7 +191,7 @@ func (e *Evaluator) evaluateWith(s *PodState, node *corev1.Node, sc *scratch) No
 	return e.evaluate(s, &sc.view, sc)
 }
 
-// evaluateInfo is evaluateWith for a node of the snapshot's node table,
+// evaluateInfo is evaluateWith for a node of the cluster's node table,
 // whose CSINode it already holds.
 func (e *Evaluator) evaluateInfo(s *PodState, info *NodeInfo, sc *scratch) NodeResult {
 	return e.evaluate(s, &info.view, sc)

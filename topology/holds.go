@@ -72,7 +72,7 @@ func (h *Holds) Hold(s *PodState) {
 			volumes = append(volumes, heldVolume{namespace: d.pvc.Namespace, name: d.pvc.Name, class: d.class.Name, bytes: d.request})
 		}
 	}
-	exclusive := s.ExclusiveClaims()
+	exclusive := s.exclusiveClaims()
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	expires := h.now().Add(h.ttl)
@@ -89,7 +89,7 @@ func (h *Holds) Hold(s *PodState) {
 // ExclusiveHeldByOther reports whether another pod holds one of the pod's
 // bound single-node claims.
 func (h *Holds) ExclusiveHeldByOther(s *PodState) bool {
-	claims := s.ExclusiveClaims()
+	claims := s.exclusiveClaims()
 	if len(claims) == 0 {
 		return false
 	}
@@ -163,7 +163,7 @@ func (h *Holds) Release(s *PodState) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	delete(h.capacity, s.Pod.UID)
-	for _, c := range s.ExclusiveClaims() {
+	for _, c := range s.exclusiveClaims() {
 		if held, ok := h.exclusive[c]; ok && held.pod == s.Pod.UID {
 			delete(h.exclusive, c)
 		}

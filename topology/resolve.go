@@ -97,7 +97,7 @@ func GivenNodes(nodes []corev1.Node) []Candidate {
 	return out
 }
 
-// AllNodes returns a candidate for every node the snapshot holds, in name
+// AllNodes returns a candidate for every node the cluster holds, in name
 // order: what the simulator evaluates a pod on.
 func AllNodes(c Cluster) []Candidate {
 	nodes := c.Nodes()

@@ -12,9 +12,8 @@ import (
 	"github.com/volplace/volplace/topology"
 )
 
-// Index names, shared by the informer-backed and the static snapshot.
+// Index names, shared by the informer-backed and the static store.
 const (
-	indexByNode  = "volplace.io/node"
 	indexByClaim = "volplace.io/claim"
 	indexByClass = "volplace.io/class"
 	indexByPV    = "volplace.io/pv"
@@ -70,13 +69,6 @@ func capacityIndexers() cache.Indexers {
 
 func attachmentIndexers() cache.Indexers {
 	return cache.Indexers{
-		indexByNode: func(obj any) ([]string, error) {
-			va, ok := obj.(*storagev1.VolumeAttachment)
-			if !ok {
-				return nil, nil
-			}
-			return []string{va.Spec.NodeName}, nil
-		},
 		indexByPV: func(obj any) ([]string, error) {
 			va, ok := obj.(*storagev1.VolumeAttachment)
 			if !ok || va.Spec.Source.PersistentVolumeName == nil {
@@ -241,11 +233,6 @@ func (s *Store) podsByClaim(namespace, claim string) []any {
 
 // Pods lists every pod, as the fields volplace keeps of it.
 func (s *Store) Pods() []*corev1.Pod { return pods(s.pods.List()) }
-
-// AttachmentsByNode lists the VolumeAttachments of a node.
-func (s *Store) AttachmentsByNode(node string) []*storagev1.VolumeAttachment {
-	return byIndex[*storagev1.VolumeAttachment](s.attachments, indexByNode, node)
-}
 
 // AttachmentsByPersistentVolume lists the VolumeAttachments of a PV.
 func (s *Store) AttachmentsByPersistentVolume(pv string) []*storagev1.VolumeAttachment {

@@ -751,7 +751,7 @@ spec:
 	}
 	snap, err := store.NewStatic(all...)
 	if err != nil {
-		t.Fatalf("NewStaticSnapshot() = %v", err)
+		t.Fatalf("store.NewStatic() = %v", err)
 	}
 	pending, err := PendingPods(snap, "", "")
 	if err != nil {

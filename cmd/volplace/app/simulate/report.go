@@ -27,7 +27,7 @@ type PodReport struct {
 	tally      topology.Tally
 }
 
-// Evaluate evaluates the pod on every node of the evaluator's snapshot, in
+// Evaluate evaluates the pod on every node of the evaluator's cluster, in
 // name order, with every reason's details whether ev gives them or not.
 func Evaluate(ev *topology.Evaluator, pod *corev1.Pod) *PodReport {
 	ev = ev.WithDetails()
