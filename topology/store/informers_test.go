@@ -16,10 +16,10 @@ import (
 	st "github.com/volplace/volplace/topology/testing"
 )
 
-// TestInformerSnapshotTracksUsage follows a node's volume count through
+// TestInformerStoreTracksUsage follows a node's volume count through
 // events: a pod scheduled with an unbound claim, the claim's binding, a
 // VolumeAttachment of the same volume, and the pod's deletion.
-func TestInformerSnapshotTracksUsage(t *testing.T) {
+func TestInformerStoreTracksUsage(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	client := fake.NewClientset(

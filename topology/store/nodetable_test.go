@@ -101,7 +101,7 @@ func TestNodeTableFollowsEvents(t *testing.T) {
 	}
 }
 
-func TestStaticSnapshotNodeInfo(t *testing.T) {
+func TestStaticStoreNodeInfo(t *testing.T) {
 	snap, err := store.NewStatic(st.MakeNode("n1").Zone("a").Obj(), st.MakeCSINode("n1").Driver(driver).Obj(), st.MakeNode("n2").Obj())
 	if err != nil {
 		t.Fatal(err)
