@@ -73,9 +73,9 @@ type NodeRef struct {
 // nodes a PV admits once per pod, without reading each node
 // (nodeaffinity_index.go).
 type NodeLabelIndex interface {
-	// ReadNodeLabels calls f with the lists, which stay consistent and
-	// must not be kept or modified after f returns.
-	ReadNodeLabels(f func(NodeLabelLists))
+	// NodeLabels returns the lists read-locked: they stay consistent, and
+	// must not be kept or modified, until Release.
+	NodeLabels() NodeLabelLists
 }
 
 // NodeLabelLists are a Cluster's nodes by label, each list sorted by
@@ -90,4 +90,6 @@ type NodeLabelLists interface {
 	WithKey(key string) []int32
 	// WithLabel lists the nodes with a label key and value.
 	WithLabel(key, value string) []int32
+	// Release ends the read: the lists may change after it.
+	Release()
 }

@@ -99,37 +99,37 @@ func nodesMatching(li NodeLabelIndex, sel *nodeSelector) (out nodeSet, limit int
 			}
 		}
 	}
-	li.ReadNodeLabels(func(x NodeLabelLists) {
-		limit = x.Limit()
-		out = newNodeSet(limit)
-		term := newNodeSet(limit)
-		req := newNodeSet(limit)
-		for _, t := range sel.terms {
-			term.addAll(x.All())
-			for _, r := range t.labels {
-				clear(req)
-				switch r.op {
-				case opIn, opNotIn:
-					for _, v := range r.values {
-						req.addAll(x.WithLabel(r.key, v))
-					}
-				case opExists, opDoesNotExist:
-					req.addAll(x.WithKey(r.key))
+	x := li.NodeLabels()
+	defer x.Release()
+	limit = x.Limit()
+	out = newNodeSet(limit)
+	term := newNodeSet(limit)
+	req := newNodeSet(limit)
+	for _, t := range sel.terms {
+		term.addAll(x.All())
+		for _, r := range t.labels {
+			clear(req)
+			switch r.op {
+			case opIn, opNotIn:
+				for _, v := range r.values {
+					req.addAll(x.WithLabel(r.key, v))
 				}
-				negate := r.op == opNotIn || r.op == opDoesNotExist
-				for w := range term {
-					if negate {
-						term[w] &^= req[w]
-					} else {
-						term[w] &= req[w]
-					}
+			case opExists, opDoesNotExist:
+				req.addAll(x.WithKey(r.key))
+			}
+			negate := r.op == opNotIn || r.op == opDoesNotExist
+			for w := range term {
+				if negate {
+					term[w] &^= req[w]
+				} else {
+					term[w] &= req[w]
 				}
 			}
-			for w := range out {
-				out[w] |= term[w]
-			}
-			clear(term)
 		}
-	})
+		for w := range out {
+			out[w] |= term[w]
+		}
+		clear(term)
+	}
 	return out, limit, true
 }

@@ -92,20 +92,20 @@ func remove(list []int32, i int32) []int32 {
 	return slices.Delete(list, at, at+1)
 }
 
-// ReadNodeLabels calls f with the label index read-locked.
-func (s *Store) ReadNodeLabels(f func(topology.NodeLabelLists)) {
-	x := s.table.labels
-	x.mu.RLock()
-	defer x.mu.RUnlock()
-	f(labelLists{x})
+// NodeLabels returns the label index read-locked, until Release.
+func (s *Store) NodeLabels() topology.NodeLabelLists {
+	s.table.labels.mu.RLock()
+	return labelLists{s.table.labels}
 }
 
-// labelLists reads a labelIndex whose lock the caller holds.
+// labelLists reads a labelIndex whose read lock it holds. Holding a single
+// pointer, it is an interface value without an allocation.
 type labelLists struct{ x *labelIndex }
 
 func (l labelLists) Limit() int                    { return l.x.limit }
 func (l labelLists) All() []int32                  { return l.x.nodes }
 func (l labelLists) WithKey(key string) []int32    { return l.x.keys[key] }
 func (l labelLists) WithLabel(k, v string) []int32 { return l.x.values[k][v] }
+func (l labelLists) Release()                      { l.x.mu.RUnlock() }
 
 var _ topology.NodeLabelIndex = &Store{}
