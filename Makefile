@@ -6,9 +6,9 @@ GOLANGCI_LINT_VERSION ?= v2.15.0
 GOLANGCI_LINT ?= $(TOOLS_DIR)/golangci-lint-$(GOLANGCI_LINT_VERSION)
 GOVULNCHECK_VERSION ?= v1.8.0
 GOVULNCHECK ?= $(TOOLS_DIR)/govulncheck-$(GOVULNCHECK_VERSION)
-# GOVULNDB is the vulnerability database govulncheck reads: the public one,
-# or a mirror (file:///path or https://...) where vuln.go.dev is unreachable.
-GOVULNDB ?= https://vuln.go.dev
+# The vulnerability database govulncheck reads is chosen by hack/vulndb.sh:
+# GOVULNDB when set, else vuln.go.dev, else the offline copy in
+# ../shared/vulndb (or VOLPLACE_VULNDB); it prints which, and its date.
 VERSION ?= v0.1.0
 IMAGE ?= ghcr.io/volplace/volplace:$(VERSION)
 CONTAINER_TOOL ?= docker
@@ -84,8 +84,8 @@ lint: $(GOLANGCI_LINT) ## Run go vet and golangci-lint.
 	$(GOLANGCI_LINT) run ./...
 
 .PHONY: vulncheck
-vulncheck: $(GOVULNCHECK) ## Check the module's dependencies and code for known vulnerabilities (needs GOVULNDB reachable).
-	$(GOVULNCHECK) -db $(GOVULNDB) ./...
+vulncheck: $(GOVULNCHECK) ## Check the module's dependencies and code for known vulnerabilities (public database, else the offline copy).
+	@db="$$(hack/vulndb.sh)" && $(GOVULNCHECK) -db "$$db" ./...
 
 .PHONY: verify
 verify: lint ## Check formatting, go.mod tidiness and lint.

@@ -1,6 +1,6 @@
 module github.com/volplace/volplace
 
-go 1.26.0
+go 1.26.8
 
 require (
 	github.com/container-storage-interface/spec v1.13.0
