@@ -19,7 +19,7 @@ help: ## List the targets.
 
 .PHONY: build
 build: ## Build bin/volplace.
-	$(GO) build -ldflags "-X k8s.io/component-base/version.gitVersion=$(VERSION)" -o bin/volplace ./cmd/volplace
+	$(GO) build -buildvcs=auto -ldflags "-X k8s.io/component-base/version.gitVersion=$(VERSION)" -o bin/volplace ./cmd/volplace
 
 .PHONY: test
 test: ## Run unit, end-to-end and storage tests with the race detector (builds the test control plane and storage stack on first use).

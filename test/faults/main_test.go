@@ -8,8 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"k8s.io/component-base/cli"
-
 	"github.com/volplace/volplace/cmd/volplace/app"
 	"github.com/volplace/volplace/test/internal/harness"
 )
@@ -23,7 +21,7 @@ var su *suite
 
 func TestMain(m *testing.M) {
 	if os.Getenv(envRole) == roleVolplace {
-		os.Exit(cli.Run(app.NewCommand()))
+		os.Exit(app.Run(app.NewCommand()))
 	}
 	flag.Parse()
 	assets := harness.Assets("faults", "./test/faults/")

@@ -2,18 +2,20 @@
 package app
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
+	"k8s.io/component-base/cli"
 	logsapi "k8s.io/component-base/logs/api/v1"
-	"k8s.io/component-base/version/verflag"
 )
 
 // NewCommand returns the volplace root command with its subcommands.
 func NewCommand() *cobra.Command {
 	logging := logsapi.NewLoggingConfiguration()
+	showVersion := false
 	use := "volplace"
 	if strings.HasPrefix(filepath.Base(os.Args[0]), "kubectl-") {
 		use = "kubectl volplace" // installed as a kubectl plugin
@@ -27,14 +29,29 @@ extender), checks and defaults PersistentVolumeClaims, StorageClasses and Pods
 		SilenceUsage:  true,
 		RunE:          func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 		SilenceErrors: true,
-		PersistentPreRunE: func(*cobra.Command, []string) error {
-			verflag.PrintAndExitIfRequested()
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			if showVersion {
+				printVersion(cmd.OutOrStdout())
+				os.Exit(0)
+			}
 			return logsapi.ValidateAndApply(logging, nil)
 		},
 	}
 	fs := cmd.PersistentFlags()
 	logsapi.AddFlags(logging, fs)
-	verflag.AddFlags(fs)
+	fs.BoolVar(&showVersion, "version", false, "Print volplace's version, VCS revision and Go version, and exit.")
 	cmd.AddCommand(newSimulateCommand(), newServeCommand(), newExplainCommand(), newCertsCommand(), newConfigCommand())
 	return cmd
+}
+
+// Run runs the volplace command and returns its exit code. As kubectl and
+// its plugins do, a failure goes to standard error as "Error: ..." with
+// exit code 1, not as a log line: simulate, explain and the other offline
+// commands print results, not a log.
+func Run(cmd *cobra.Command) int {
+	if err := cli.RunNoErrOutput(cmd); err != nil {
+		fmt.Fprintf(cmd.ErrOrStderr(), "Error: %v\n", err)
+		return 1
+	}
+	return 0
 }
