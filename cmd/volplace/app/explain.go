@@ -44,7 +44,7 @@ func (o *ExplainOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.Kubeconfig, "kubeconfig", o.Kubeconfig, "Path to the kubeconfig file. Default: $KUBECONFIG, then ~/.kube/config.")
 	fs.StringVar(&o.Context, "context", o.Context, "The kubeconfig context to use.")
 	fs.StringVarP(&o.Namespace, "namespace", "n", o.Namespace, "Namespace of the pod when it is given as NAME. Default: the context's namespace.")
-	fs.StringVar(&o.ConfigFile, "config", o.ConfigFile, "VolplaceConfiguration file whose rule switches and weights to apply, as `volplace serve --config` does.")
+	fs.StringVar(&o.ConfigFile, "config", o.ConfigFile, "VolplaceConfiguration file whose rule switches and weights to apply, as volplace serve --config does.")
 	fs.StringVarP(&o.Output, "output", "o", o.Output, "Output format: table or json.")
 	fs.DurationVar(&o.Timeout, "timeout", o.Timeout, "How long to wait for the cluster's objects to be listed.")
 }

@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 // TestRunPrintsErrors checks that a failed command says so on standard
@@ -34,4 +37,25 @@ func TestRunPrintsErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestFlagUsagesHaveNoBackquotes checks every flag of every command: pflag
+// takes a `quoted` word of a usage for the flag's argument name, so
+// "as `kubectl get -o yaml` writes" would show as "--filename kubectl get
+// -o yaml".
+func TestFlagUsagesHaveNoBackquotes(t *testing.T) {
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		for _, fs := range []*pflag.FlagSet{c.LocalFlags(), c.PersistentFlags()} {
+			fs.VisitAll(func(f *pflag.Flag) {
+				if strings.Contains(f.Usage, "`") {
+					t.Errorf("%s --%s: usage has a backquote, which pflag shows as the argument's name: %q", c.CommandPath(), f.Name, f.Usage)
+				}
+			})
+		}
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(NewCommand())
 }

@@ -35,7 +35,7 @@ func NewSimulateOptions() *SimulateOptions { return &SimulateOptions{Output: "ta
 
 // AddFlags registers the flags.
 func (o *SimulateOptions) AddFlags(fs *pflag.FlagSet) {
-	fs.StringArrayVarP(&o.Files, "filename", "f", nil, "File of cluster objects in YAML or JSON (several documents, or a List as `kubectl get -o yaml` writes); repeat for several files, - reads standard input.")
+	fs.StringArrayVarP(&o.Files, "filename", "f", nil, "File of cluster objects in YAML or JSON (several documents, or a List as kubectl get -o yaml writes); repeat for several files, - reads standard input.")
 	fs.StringVar(&o.Pod, "pod", "", "Evaluate only this pod, as NAMESPACE/NAME, even if it already has a node. By default every pending pod is evaluated.")
 	fs.StringVarP(&o.Output, "output", "o", o.Output, "Output format: table or json.")
 	fs.BoolVar(&o.Plan, "plan", false, "Place the pending pods one after another in kube-scheduler's queue order (priority, then creation), each taking the capacity, attach slots and volumes of its node, and print where each lands or why it cannot.")
