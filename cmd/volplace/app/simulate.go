@@ -4,11 +4,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
+
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/volplace/volplace/cmd/volplace/app/config"
 	"github.com/volplace/volplace/cmd/volplace/app/simulate"
@@ -101,6 +105,9 @@ func (o *SimulateOptions) Run(out, notes io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if err := checkRead(objs, o.Files, notes); err != nil {
+		return err
+	}
 	objs, err = simulate.ExpandWorkloads(objs, o.Replicas, time.Now())
 	if err != nil {
 		return err
@@ -138,4 +145,17 @@ func (o *SimulateOptions) Run(out, notes io.Writer) error {
 		return simulate.WriteJSON(out, reports)
 	}
 	return simulate.WriteTable(out, reports)
+}
+
+// checkRead says when the files gave nothing to simulate: no object volplace
+// reads is an error (an empty file, or the wrong one), no Node a note, since
+// every pod then fits nowhere.
+func checkRead(objs []runtime.Object, files []string, notes io.Writer) error {
+	if len(objs) == 0 {
+		return fmt.Errorf("no object volplace reads in %s: it reads Nodes, CSINodes, CSIDrivers, PersistentVolumes, PersistentVolumeClaims, StorageClasses, CSIStorageCapacities, Pods, VolumeAttachments, StatefulSets, Deployments and Jobs", strings.Join(files, ", "))
+	}
+	if !slices.ContainsFunc(objs, func(o runtime.Object) bool { _, ok := o.(*corev1.Node); return ok }) {
+		_, _ = fmt.Fprintf(notes, "note: no Node in %s: no pod fits anywhere\n", strings.Join(files, ", "))
+	}
+	return nil
 }

@@ -138,3 +138,45 @@ func TestSimulateConfig(t *testing.T) {
 		})
 	}
 }
+
+// TestSimulateSaysWhatWasRead checks that files with nothing to simulate
+// are not taken for a cluster without pending pods: no object volplace
+// reads is an error, no Node a note.
+func TestSimulateSaysWhatWasRead(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, data string) string {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(data), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	empty := write("empty.yaml", "")
+	claimOnly := write("claim.yaml", "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: c, namespace: default}\n")
+	tests := []struct {
+		name              string
+		file              string
+		wantErr, wantNote string
+	}{
+		{name: "empty file", file: empty, wantErr: "no object volplace reads in " + empty},
+		{name: "no node", file: claimOnly, wantNote: "note: no Node in " + claimOnly + ": no pod fits anywhere"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out, notes bytes.Buffer
+			err := (&SimulateOptions{Files: []string{tt.file}, Output: "table"}).Run(&out, &notes)
+			if tt.wantErr != "" {
+				if err == nil || !strings.HasPrefix(err.Error(), tt.wantErr) {
+					t.Fatalf("Run() error = %v, want one starting %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(notes.String(), tt.wantNote) {
+				t.Errorf("notes %q, want %q", notes.String(), tt.wantNote)
+			}
+		})
+	}
+}
