@@ -40,19 +40,6 @@ var labelCases = []struct {
 	{"names are tested node by node", []corev1.NodeSelectorTerm{{MatchFields: []corev1.NodeSelectorRequirement{selectorReq("metadata.name", corev1.NodeSelectorOpIn, "n1")}}}, false},
 }
 
-// labelNode is the i-th node of a small cluster whose labels vary with
-// version.
-func labelNode(i, version int) *corev1.Node {
-	w := st.MakeNode(fmt.Sprintf("n%d", i))
-	if z := (i + version) % 4; z < 3 {
-		w.Label("zone", string(rune('a'+z)))
-	}
-	if i%3 != 0 {
-		w.Label("rack", fmt.Sprintf("r%d", (i+version)%3))
-	}
-	return w.Label("cpus", fmt.Sprint(4*(i%5))).Obj()
-}
-
 // TestRejectsAgreesWithTheRule checks the node affinity shortcut against
 // the rule it shortcuts: Evaluator.Rejects rejects, by index, exactly the
 // nodes whose evaluation fails on the PV's node affinity, with the reason
@@ -69,7 +56,7 @@ func TestRejectsAgreesWithTheRule(t *testing.T) {
 				pv := objs[0].(*corev1.PersistentVolume)
 				pv.Spec.NodeAffinity.Required.NodeSelectorTerms = tc.terms
 				for i := range 12 {
-					objs = append(objs, labelNode(i, version))
+					objs = append(objs, st.LabelledNode(i, version))
 				}
 				cluster, err := store.NewStatic(objs...)
 				if err != nil {

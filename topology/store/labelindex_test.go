@@ -6,23 +6,9 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	corev1 "k8s.io/api/core/v1"
 
 	st "github.com/volplace/volplace/topology/testing"
 )
-
-// labelNode is the i-th node of a small cluster whose labels vary with
-// version.
-func labelNode(i, version int) *corev1.Node {
-	w := st.MakeNode(fmt.Sprintf("n%d", i))
-	if z := (i + version) % 4; z < 3 {
-		w.Label("zone", string(rune('a'+z)))
-	}
-	if i%3 != 0 {
-		w.Label("rack", fmt.Sprintf("r%d", (i+version)%3))
-	}
-	return w.Label("cpus", fmt.Sprint(4*(i%5))).Obj()
-}
 
 // TestLabelIndexFollowsNodes checks that the label index lists, by key and
 // by label, exactly the live nodes that carry them, as nodes are added,
@@ -80,11 +66,11 @@ func TestLabelIndexFollowsNodes(t *testing.T) {
 		}
 	}
 	for i := range 30 {
-		table.setNode(fmt.Sprintf("n%d", i), labelNode(i, 0))
+		table.setNode(fmt.Sprintf("n%d", i), st.LabelledNode(i, 0))
 	}
 	check("added")
 	for i := 0; i < 30; i += 2 {
-		table.setNode(fmt.Sprintf("n%d", i), labelNode(i, 1))
+		table.setNode(fmt.Sprintf("n%d", i), st.LabelledNode(i, 1))
 	}
 	check("relabelled")
 	for i := 0; i < 30; i += 5 {
@@ -93,7 +79,7 @@ func TestLabelIndexFollowsNodes(t *testing.T) {
 	table.setCSINode("n5", st.MakeCSINode("n5").Obj()) // a CSINode without its Node
 	check("deleted")
 	for i := 0; i < 30; i += 10 {
-		table.setNode(fmt.Sprintf("n%d", i), labelNode(i, 2))
+		table.setNode(fmt.Sprintf("n%d", i), st.LabelledNode(i, 2))
 	}
 	check("back")
 }

@@ -3,6 +3,7 @@
 package testing
 
 import (
+	"fmt"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -44,6 +45,20 @@ func (w *NodeWrapper) AttachLimit(driver string, n int64) *NodeWrapper {
 
 // Obj returns the Node.
 func (w *NodeWrapper) Obj() *corev1.Node { return &w.Node }
+
+// LabelledNode returns node n<i> of a small cluster whose labels vary with
+// version: a zone (a, b or c, or none), a rack on two nodes of three, and a
+// CPU count, for tests of label selectors and the label index.
+func LabelledNode(i, version int) *corev1.Node {
+	w := MakeNode(fmt.Sprintf("n%d", i))
+	if z := (i + version) % 4; z < 3 {
+		w.Label("zone", string(rune('a'+z)))
+	}
+	if i%3 != 0 {
+		w.Label("rack", fmt.Sprintf("r%d", (i+version)%3))
+	}
+	return w.Label("cpus", fmt.Sprint(4*(i%5))).Obj()
+}
 
 // CSINodeWrapper builds a CSINode.
 type CSINodeWrapper struct{ storagev1.CSINode }
