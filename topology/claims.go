@@ -105,7 +105,7 @@ type PodState struct {
 	// InTreeVolumeLimits).
 	present, presentByPods map[nodeDriver]int
 	// rejection, when not nil, tells the nodes that fail for certain from
-	// their index (Evaluator.rejects).
+	// their index (Evaluator.rejectedBy).
 	rejection *rejection
 	// now is when the pod was prepared; held are the bytes, by class, that
 	// pods being scheduled hold in memory (Holds).

@@ -69,7 +69,7 @@ func (e *Evaluator) fitAll(cands []Candidate) Tally {
 // evaluateRange evaluates one goroutine's share in one scratch, building
 // each distinct reason line once, and counts the verdicts in t, a batch at
 // a time while the batch's candidates are in the fastest caches. Nodes that
-// the evaluator rejects by their index alone (Rejects) are not read; the
+// the evaluator rejects by their index alone (rejectedBy) are not read; the
 // others are read in batches, touched before they are evaluated (touch).
 func (e *Evaluator) evaluateRange(s *PodState, cands []Candidate, t *tallier) {
 	var sc scratch

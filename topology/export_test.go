@@ -13,4 +13,9 @@ func (e *Evaluator) EvaluateWith(s *PodState, node *corev1.Node, sc *Scratch) No
 }
 
 // Rejects is the node affinity shortcut that EvaluateNodes takes.
-func (e *Evaluator) Rejects(s *PodState, index int) (Reason, bool) { return e.rejects(s, index) }
+func (e *Evaluator) Rejects(s *PodState, index int) (Reason, bool) {
+	if r := e.rejectedBy(s, index); r != nil {
+		return *r, true
+	}
+	return Reason{}, false
+}

@@ -51,7 +51,7 @@ func (c *affinityCache) get(pv *corev1.PersistentVolume) *nodeSelector {
 
 // checkNodeAffinity rejects the node when a bound PV's required node
 // affinity does not admit it, as kube-scheduler's VolumeBinding does.
-// Evaluator.rejects (nodeaffinity_index.go) tells the same for most nodes
+// Evaluator.rejectedBy (nodeaffinity_index.go) tells the same for most nodes
 // without reading them.
 func checkNodeAffinity(b *boundClaim, n *nodeState) {
 	if b.affinity.Match(n.node) {

@@ -39,22 +39,14 @@ func (e *Evaluator) prepareRejection(s *PodState) {
 	}
 }
 
-// rejects reports whether a fail-fast evaluation of the pod would reject
-// the node with this index (NodeInfo.Index), and with what primary reason,
-// when that is known without reading the node: a PV's node affinity, the
-// most common reason by far, rejects most candidates, and reading each one
-// costs more than the rest of a request. It reports false when the node
-// must be evaluated: it fits, fails later checks, or the evaluator is not
-// fail-fast (explanations list every reason of a node).
-func (e *Evaluator) rejects(s *PodState, index int) (Reason, bool) {
-	if r := e.rejectedBy(s, index); r != nil {
-		return *r, true
-	}
-	return Reason{}, false
-}
-
-// rejectedBy is rejects returning the reason in place, nil when the node
-// must be evaluated: EvaluateNodes asks it of thousands of nodes.
+// rejectedBy returns the primary reason a fail-fast evaluation of the pod
+// would reject the node with this index (NodeInfo.Index) for, when that is
+// known without reading the node: a PV's node affinity, the most common
+// reason by far, rejects most candidates, and reading each one costs more
+// than the rest of a request. It returns nil when the node must be
+// evaluated: it fits, fails later checks, or the evaluator is not
+// fail-fast (explanations list every reason of a node). The reason is
+// shared, not copied: EvaluateNodes asks it of thousands of nodes.
 func (e *Evaluator) rejectedBy(s *PodState, index int) *Reason {
 	r := s.rejection
 	if !e.failFast || r == nil || index < 0 || index >= r.limit || r.admits.has(index) {
