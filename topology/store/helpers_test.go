@@ -5,6 +5,9 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/informers"
+	"k8s.io/client-go/kubernetes/fake"
+	"k8s.io/client-go/tools/cache"
 
 	"github.com/volplace/volplace/topology"
 	"github.com/volplace/volplace/topology/store"
@@ -27,4 +30,21 @@ func evaluate(t *testing.T, objs []runtime.Object, pod *corev1.Pod) []topology.N
 		results = append(results, ev.Evaluate(state, node))
 	}
 	return results
+}
+
+// syncedStore returns a fake clientset holding objs and an informer store
+// over it, synced; the informers stop with the test.
+func syncedStore(t *testing.T, objs ...runtime.Object) (*fake.Clientset, *store.Store) {
+	t.Helper()
+	client := fake.NewClientset(objs...)
+	factory := informers.NewSharedInformerFactory(client, 0)
+	s, err := store.New(factory)
+	if err != nil {
+		t.Fatal(err)
+	}
+	factory.Start(t.Context().Done())
+	if !cache.WaitForCacheSync(t.Context().Done(), s.Synced()...) {
+		t.Fatal("caches did not sync")
+	}
+	return client, s
 }

@@ -46,18 +46,16 @@ func New(factory informers.SharedInformerFactory) (*Store, error) {
 		*i.into = i.inf.GetIndexer()
 		s.synced = append(s.synced, i.inf.HasSynced)
 	}
-	reg, err := storage.CSIStorageCapacities().Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+	if err := s.addHandlers(handler{storage.CSIStorageCapacities().Informer(), cache.ResourceEventHandlerFuncs{
 		AddFunc: func(obj any) { onObject(obj, s.forgetCapacities) },
 		UpdateFunc: func(old, obj any) {
 			onObject(old, s.forgetCapacities)
 			onObject(obj, s.forgetCapacities)
 		},
 		DeleteFunc: func(obj any) { onObject(obj, s.forgetCapacities) },
-	})
-	if err != nil {
-		return nil, fmt.Errorf("adding event handler: %w", err)
+	}}); err != nil {
+		return nil, err
 	}
-	s.synced = append(s.synced, reg.HasSynced)
 	if err := s.trackNodes(core.Nodes().Informer(), storage.CSINodes().Informer()); err != nil {
 		return nil, err
 	}
@@ -70,50 +68,36 @@ func New(factory informers.SharedInformerFactory) (*Store, error) {
 
 // trackNodes keeps the node table current from events.
 func (s *Store) trackNodes(nodes, csiNodes cache.SharedIndexInformer) error {
-	handlers := []struct {
-		inf cache.SharedIndexInformer
-		h   cache.ResourceEventHandlerFuncs
-	}{
-		{nodes, cache.ResourceEventHandlerFuncs{
+	return s.addHandlers(
+		handler{nodes, cache.ResourceEventHandlerFuncs{
 			AddFunc:    func(obj any) { onObject(obj, func(n *corev1.Node) { s.table.setNode(n.Name, n) }) },
 			UpdateFunc: func(_, obj any) { onObject(obj, func(n *corev1.Node) { s.table.setNode(n.Name, n) }) },
 			DeleteFunc: func(obj any) { onObject(obj, func(n *corev1.Node) { s.table.setNode(n.Name, nil) }) },
 		}},
-		{csiNodes, cache.ResourceEventHandlerFuncs{
+		handler{csiNodes, cache.ResourceEventHandlerFuncs{
 			AddFunc:    func(obj any) { onObject(obj, func(c *storagev1.CSINode) { s.table.setCSINode(c.Name, c) }) },
 			UpdateFunc: func(_, obj any) { onObject(obj, func(c *storagev1.CSINode) { s.table.setCSINode(c.Name, c) }) },
 			DeleteFunc: func(obj any) { onObject(obj, func(c *storagev1.CSINode) { s.table.setCSINode(c.Name, nil) }) },
 		}},
-	}
-	for _, h := range handlers {
-		reg, err := h.inf.AddEventHandler(h.h)
-		if err != nil {
-			return fmt.Errorf("adding event handler: %w", err)
-		}
-		s.synced = append(s.synced, reg.HasSynced)
-	}
-	return nil
+	)
 }
 
 // trackUsage keeps the per-node volume counts current from events.
 func (s *Store) trackUsage(pods, attachments, claims, volumes, classes cache.SharedIndexInformer) error {
-	handlers := []struct {
-		inf cache.SharedIndexInformer
-		h   cache.ResourceEventHandlerFuncs
-	}{
-		{pods, cache.ResourceEventHandlerFuncs{
+	return s.addHandlers(
+		handler{pods, cache.ResourceEventHandlerFuncs{
 			AddFunc:    func(obj any) { onObject(obj, s.refreshPod) },
 			UpdateFunc: func(_, obj any) { onObject(obj, s.refreshPod) },
 			DeleteFunc: func(obj any) { onObject(obj, func(r *podRecord) { s.usage.set(podHolder(r), holding{}) }) },
 		}},
-		{attachments, cache.ResourceEventHandlerFuncs{
+		handler{attachments, cache.ResourceEventHandlerFuncs{
 			AddFunc:    func(obj any) { onObject(obj, s.refreshAttachment) },
 			UpdateFunc: func(_, obj any) { onObject(obj, s.refreshAttachment) },
 			DeleteFunc: func(obj any) {
 				onObject(obj, func(va *storagev1.VolumeAttachment) { s.usage.set(attachmentHolder(va), holding{}) })
 			},
 		}},
-		{claims, cache.ResourceEventHandlerFuncs{
+		handler{claims, cache.ResourceEventHandlerFuncs{
 			AddFunc: func(obj any) { onObject(obj, s.refreshClaimObject) },
 			UpdateFunc: func(old, obj any) {
 				onObject(old, s.forgetClaim)
@@ -124,10 +108,10 @@ func (s *Store) trackUsage(pods, attachments, claims, volumes, classes cache.Sha
 		// Unbound claims count by their class's provisioner: a class that
 		// arrives after the pods using it (informers start in any order)
 		// updates every pod. Classes are few and rarely change.
-		{classes, cache.ResourceEventHandlerFuncs{
+		handler{classes, cache.ResourceEventHandlerFuncs{
 			AddFunc: func(any) { s.refreshPods() },
 		}},
-		{volumes, cache.ResourceEventHandlerFuncs{
+		handler{volumes, cache.ResourceEventHandlerFuncs{
 			AddFunc: func(obj any) {
 				onObject(obj, func(pv *corev1.PersistentVolume) { s.forgetClass(volume.GetPersistentVolumeClass(pv)) })
 				onObject(obj, s.refreshVolume)
@@ -135,7 +119,18 @@ func (s *Store) trackUsage(pods, attachments, claims, volumes, classes cache.Sha
 			UpdateFunc: func(_, obj any) { onObject(obj, s.refreshVolume) },
 			DeleteFunc: func(obj any) { onObject(obj, s.refreshVolume) },
 		}},
-	}
+	)
+}
+
+// handler is an event handler for one informer.
+type handler struct {
+	inf cache.SharedIndexInformer
+	h   cache.ResourceEventHandler
+}
+
+// addHandlers registers event handlers, and makes HasSynced wait until each
+// has seen its informer's first list.
+func (s *Store) addHandlers(handlers ...handler) error {
 	for _, h := range handlers {
 		reg, err := h.inf.AddEventHandler(h.h)
 		if err != nil {

@@ -8,11 +8,7 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
-	"k8s.io/client-go/informers"
-	"k8s.io/client-go/kubernetes/fake"
-	"k8s.io/client-go/tools/cache"
 
-	"github.com/volplace/volplace/topology/store"
 	st "github.com/volplace/volplace/topology/testing"
 )
 
@@ -20,23 +16,13 @@ import (
 // events: a pod scheduled with an unbound claim, the claim's binding, a
 // VolumeAttachment of the same volume, and the pod's deletion.
 func TestInformerStoreTracksUsage(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	client := fake.NewClientset(
+	ctx := t.Context()
+	client, snap := syncedStore(t,
 		st.MakeNode("n1").Obj(),
 		st.MakeStorageClass("wffc", driver).Obj(),
 		st.MakePVC("data").Class("wffc").Obj(),
 		st.MakePod("web").PVC("data").Node("n1").Obj(),
 	)
-	factory := informers.NewSharedInformerFactory(client, 0)
-	snap, err := store.New(factory)
-	if err != nil {
-		t.Fatal(err)
-	}
-	factory.Start(ctx.Done())
-	if !cache.WaitForCacheSync(ctx.Done(), snap.Synced()...) {
-		t.Fatal("caches did not sync")
-	}
 	eventually := func(what string, wantInUse, wantPresent int, keys ...string) {
 		t.Helper()
 		usage := func() (inUse, present int) {

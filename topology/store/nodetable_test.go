@@ -8,9 +8,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
-	"k8s.io/client-go/informers"
-	"k8s.io/client-go/kubernetes/fake"
-	"k8s.io/client-go/tools/cache"
 
 	"github.com/volplace/volplace/topology"
 	"github.com/volplace/volplace/topology/store"
@@ -42,18 +39,8 @@ func entryOf(snap topology.Cluster, name string) (tableEntry, int) {
 // keeps the node's index across updates, and does not give it to another
 // node.
 func TestNodeTableFollowsEvents(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	client := fake.NewClientset(st.MakeNode("n1").Zone("a").Obj(), st.MakeCSINode("only-csinode").Driver(driver).Obj())
-	factory := informers.NewSharedInformerFactory(client, 0)
-	snap, err := store.New(factory)
-	if err != nil {
-		t.Fatal(err)
-	}
-	factory.Start(ctx.Done())
-	if !cache.WaitForCacheSync(ctx.Done(), snap.Synced()...) {
-		t.Fatal("caches did not sync")
-	}
+	ctx := t.Context()
+	client, snap := syncedStore(t, st.MakeNode("n1").Zone("a").Obj(), st.MakeCSINode("only-csinode").Driver(driver).Obj())
 	eventually := func(step, name string, want tableEntry) int {
 		t.Helper()
 		var got tableEntry
