@@ -54,26 +54,30 @@ func (x *nameIndex) hash(name []byte) uint64 {
 	return 1
 }
 
-// find returns the slot of a name, or the free slot where it would go.
-func (x *nameIndex) find(name []byte) *nameSlot { return x.findHashed(name, x.hash(name)) }
+// find returns the slot of a name and true, or the free slot where it
+// would go and false.
+func (x *nameIndex) find(name []byte) (*nameSlot, bool) { return x.findHashed(name, x.hash(name)) }
 
-// findHashed is find for a name whose hash is h.
-func (x *nameIndex) findHashed(name []byte, h uint64) *nameSlot {
+// findHashed is find for a name whose hash is h. Whether the slot holds
+// the name is decided from one load of its hash: a free slot may be taken
+// by another name right after, and loading its hash again would then find
+// that name's node.
+func (x *nameIndex) findHashed(name []byte, h uint64) (*nameSlot, bool) {
 	for i := h & x.mask; ; i = (i + 1) & x.mask {
 		s := &x.slots[i]
 		switch sh := s.hash.Load(); {
 		case sh == 0:
-			return s
+			return s, false
 		case sh == h && s.name == string(name):
-			return s
+			return s, true
 		}
 	}
 }
 
 // get returns the NodeInfo of a name, nil when the table has none.
 func (x *nameIndex) get(name []byte) *topology.NodeInfo {
-	s := x.find(name)
-	if s.hash.Load() == 0 {
+	s, ok := x.find(name)
+	if !ok {
 		return nil
 	}
 	return s.info.Load()
@@ -81,8 +85,8 @@ func (x *nameIndex) get(name []byte) *topology.NodeInfo {
 
 // indexOf returns the index a name had, if its slot is still there.
 func (x *nameIndex) indexOf(name string) (int, bool) {
-	s := x.find([]byte(name))
-	if s.hash.Load() == 0 {
+	s, ok := x.find([]byte(name))
+	if !ok {
 		return 0, false
 	}
 	return s.index, true
@@ -96,8 +100,8 @@ func (x *nameIndex) full() bool { return 2*(x.used+1) > len(x.slots) }
 // the node table's lock, has made room (full) for a name new to the table,
 // and gives a name the index it had, if it had one (indexOf).
 func (x *nameIndex) set(name string, info *topology.NodeInfo, index int) {
-	s := x.find([]byte(name))
-	if s.hash.Load() == 0 {
+	s, ok := x.find([]byte(name))
+	if !ok {
 		if info == nil {
 			return
 		}
@@ -137,8 +141,8 @@ func (x *nameIndex) getAll(names [][]byte, refs []topology.NodeRef) {
 		}
 		for i, name := range part {
 			refs[lo+i] = topology.NodeRef{Index: -1}
-			s := x.findHashed(name, hashes[i])
-			if s.hash.Load() == 0 {
+			s, ok := x.findHashed(name, hashes[i])
+			if !ok {
 				continue
 			}
 			if info := s.info.Load(); info != nil {
