@@ -10,6 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/util/resourceversion"
 )
 
 // segment is a CSIStorageCapacity with its node selector compiled and the
@@ -22,7 +23,10 @@ type segment struct {
 	maxSize, free int64
 	// taken are the volumes placed on the segment since the driver last
 	// reported its capacity.
-	taken    []takenVolume
+	taken []takenVolume
+	// shrunk is how much the capacity's last write took off the report
+	// that no volume accounts for yet (assign).
+	shrunk   int64
 	capacity *storagev1.CSIStorageCapacity
 	selector labels.Selector // nil: no node has access
 }
@@ -37,6 +41,15 @@ type takenVolume struct {
 	// provisioned is when its PV was created; zero while it is still to be
 	// provisioned.
 	provisioned time.Time
+}
+
+// ProvisionedVolume is a claim's PV as the capacity accounting reads it:
+// the PV, and the resource version it was created with, or the earliest
+// one the store saw (a later version than its creation only makes the
+// accounting more conservative).
+type ProvisionedVolume struct {
+	PV             *corev1.PersistentVolume
+	CreatedVersion string
 }
 
 // limit is the largest volume the segment can hold, -1 when it reports
@@ -109,6 +122,46 @@ func quantityOr(q *resource.Quantity, def int64) int64 {
 	return q.Value()
 }
 
+// reportSkew is how long before a PV is created the report that shows its
+// volume may be written: external-provisioner refreshes a segment as soon
+// as CreateVolume returns, and creates the PV after that.
+const reportSkew = time.Second
+
+// reported tells whether the segment's report shows a volume of bytes: the
+// driver reports the capacity left after the volumes that exist when it
+// asks.
+//   - A report written before the PV was created shows it. Times have
+//     second precision; within a second, resource versions order the
+//     writes (PVs and CSIStorageCapacities share one etcd, whose revisions
+//     order all writes).
+//   - A report written up to reportSkew before the PV shows it when the
+//     report's last write took at least the volume's size off it (shrunk)
+//     that the volumes created around that write, oldest first, have not
+//     taken already.
+//
+// Otherwise the volume counts as not reported: the estimate stays
+// conservative.
+func (s *segment) reported(v ProvisionedVolume, bytes int64) bool {
+	created, written := v.PV.CreationTimestamp.Time, lastWritten(&s.capacity.ObjectMeta)
+	before := created.Before(written)
+	if !before && created.Equal(written) {
+		order, err := resourceversion.CompareResourceVersion(s.capacity.ResourceVersion, v.CreatedVersion)
+		before = err == nil && order > 0
+	}
+	near := created.Sub(written).Abs() <= reportSkew
+	switch {
+	case before:
+		if near { // the last write may be what shows it
+			s.shrunk = max(s.shrunk-bytes, 0)
+		}
+		return true
+	case near && bytes <= s.shrunk:
+		s.shrunk -= bytes
+		return true
+	}
+	return false
+}
+
 // lastWritten returns when an object was last written, from its managed
 // fields (which CacheTransform keeps for CSIStorageCapacity objects as one
 // entry with the latest time), else its creation.
@@ -131,10 +184,13 @@ func LastWritten(m *metav1.ObjectMeta) time.Time {
 // NewCapacityIndex compiles the CSIStorageCapacity objects of one class and
 // counts against them the class's claims that kube-scheduler assigned a
 // node to (AnnSelectedNode; assigned may hold other claims, which do not
-// count). node and pv look up the claims' nodes and volumes.
+// count). node and pv look up the claims' nodes and volumes; shrunk tells
+// by how many bytes a capacity's last write lowered its report, 0 when
+// unknown.
 func NewCapacityIndex(capacities []*storagev1.CSIStorageCapacity, assigned []*corev1.PersistentVolumeClaim,
-	node func(string) (*NodeInfo, bool), pv func(string) (*corev1.PersistentVolume, bool)) *CapacityIndex {
-	idx := newCapacityIndex(capacities)
+	node func(string) (*NodeInfo, bool), pv func(string) (ProvisionedVolume, bool),
+	shrunk func(*storagev1.CSIStorageCapacity) int64) *CapacityIndex {
+	idx := newCapacityIndex(capacities, shrunk)
 	idx.assign(assigned, func(name string) (*nodeView, bool) {
 		info, ok := node(name)
 		if !ok || info.Node == nil {
@@ -145,7 +201,7 @@ func NewCapacityIndex(capacities []*storagev1.CSIStorageCapacity, assigned []*co
 	return idx
 }
 
-func newCapacityIndex(capacities []*storagev1.CSIStorageCapacity) *CapacityIndex {
+func newCapacityIndex(capacities []*storagev1.CSIStorageCapacity, shrunk func(*storagev1.CSIStorageCapacity) int64) *CapacityIndex {
 	idx := &CapacityIndex{}
 	byLabel := map[string]map[string][]segment{}
 	for _, c := range capacities {
@@ -153,6 +209,9 @@ func newCapacityIndex(capacities []*storagev1.CSIStorageCapacity) *CapacityIndex
 			capacity: c,
 			free:     quantityOr(c.Capacity, -1),
 			maxSize:  quantityOr(c.MaximumVolumeSize, -1),
+		}
+		if shrunk != nil {
+			s.shrunk = shrunk(c)
 		}
 		topo := c.NodeTopology
 		switch {
@@ -205,9 +264,24 @@ func (idx *CapacityIndex) reachable(node *nodeView, out []*segment) []*segment {
 // assign records the claims kube-scheduler assigned a node to against the
 // segment each would be provisioned in: the reachable segment with the most
 // reported free capacity that can hold it, as a placement chooses it.
-// Provisioned volumes count only when their PV is newer than the segment's
-// capacity. node resolves a node name.
-func (idx *CapacityIndex) assign(claims []*corev1.PersistentVolumeClaim, node func(string) (*nodeView, bool), pv func(string) (*corev1.PersistentVolume, bool)) {
+// Provisioned volumes count only until the segment's capacity is written
+// after them (reported). node resolves a node name.
+func (idx *CapacityIndex) assign(claims []*corev1.PersistentVolumeClaim, node func(string) (*nodeView, bool), pv func(string) (ProvisionedVolume, bool)) {
+	// Oldest volumes first: what a report's last write took off goes to
+	// them (reported).
+	claims = slices.Clone(claims)
+	created := func(pvc *corev1.PersistentVolumeClaim) time.Time {
+		if v, ok := pv(pvc.Spec.VolumeName); ok {
+			return v.PV.CreationTimestamp.Time
+		}
+		return time.Time{}
+	}
+	slices.SortStableFunc(claims, func(a, b *corev1.PersistentVolumeClaim) int {
+		if c := created(a).Compare(created(b)); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Namespace+"/"+a.Name, b.Namespace+"/"+b.Name)
+	})
 	for _, pvc := range claims {
 		view, ok := node(pvc.Annotations[AnnSelectedNode])
 		if !ok {
@@ -223,7 +297,8 @@ func (idx *CapacityIndex) assign(claims []*corev1.PersistentVolumeClaim, node fu
 		}
 		// A claim whose PV the cache does not hold yet counts as still to
 		// be provisioned.
-		volume, ok := pv(pvc.Spec.VolumeName)
+		provisioned, ok := pv(pvc.Spec.VolumeName)
+		volume := provisioned.PV
 		if ok {
 			if volume.CreationTimestamp.IsZero() {
 				continue // written by hand: taken as long reported
@@ -247,10 +322,7 @@ func (idx *CapacityIndex) assign(claims []*corev1.PersistentVolumeClaim, node fu
 		if best == nil {
 			best = roomiest
 		}
-		// The driver reports the capacity left after volumes created up to
-		// its last write; one created in the same second may be either side
-		// of it, and counts.
-		if best == nil || (ok && t.provisioned.Before(lastWritten(&best.capacity.ObjectMeta))) {
+		if best == nil || (ok && best.reported(provisioned, t.bytes)) {
 			continue
 		}
 		best.taken = append(best.taken, t)

@@ -77,9 +77,11 @@ func TestCapacityTakenByOtherPlacements(t *testing.T) {
 	assigned := func(name string) *st.PVCWrapper {
 		return st.MakePVC(name).Class("wffc").Request("50Gi").SelectedNode("na")
 	}
+	provisionedPV := func(name string, created time.Time) *st.PVWrapper {
+		return st.MakePV("pv-"+name).Class("wffc").Capacity("50Gi").CSI(driver, name).BoundTo("default", name).Created(created)
+	}
 	provisioned := func(name string, created time.Time) []runtime.Object {
-		return objects(assigned(name).BoundTo("pv-"+name).Obj(),
-			st.MakePV("pv-"+name).Class("wffc").Capacity("50Gi").CSI(driver, name).BoundTo("default", name).Created(created).Obj())
+		return objects(assigned(name).BoundTo("pv-"+name).Obj(), provisionedPV(name, created).Obj())
 	}
 	notEnough := unresolvable(topology.ErrReasonNotEnoughSpace + " (data)")
 	tests := []struct {
@@ -114,8 +116,20 @@ func TestCapacityTakenByOtherPlacements(t *testing.T) {
 			want: map[string]outcome{"na": notEnough, "nb": notEnough},
 		},
 		{
-			name: "a volume provisioned in the second the capacity was written",
+			name: "a volume provisioned in the second the capacity was written, in unknown order",
 			objs: capacityCluster(append(objects(data, capA), provisioned("other", now.Add(-time.Minute))...)...),
+			want: map[string]outcome{"na": notEnough, "nb": notEnough},
+		},
+		{
+			name: "a volume provisioned in the second the capacity was written, before it",
+			objs: capacityCluster(data, zoneCapacity("a", "100Gi").Written(now.Add(-time.Minute)).ResourceVersion("20").Obj(),
+				assigned("other").BoundTo("pv-other").Obj(), provisionedPV("other", now.Add(-time.Minute)).ResourceVersion("19").Obj()),
+			want: map[string]outcome{"na": fits, "nb": notEnough},
+		},
+		{
+			name: "a volume provisioned in the second the capacity was written, after it",
+			objs: capacityCluster(data, zoneCapacity("a", "100Gi").Written(now.Add(-time.Minute)).ResourceVersion("20").Obj(),
+				assigned("other").BoundTo("pv-other").Obj(), provisionedPV("other", now.Add(-time.Minute)).ResourceVersion("100").Obj()),
 			want: map[string]outcome{"na": notEnough, "nb": notEnough},
 		},
 		{

@@ -49,10 +49,16 @@ func New(factory informers.SharedInformerFactory) (*Store, error) {
 	if err := s.addHandlers(handler{storage.CSIStorageCapacities().Informer(), cache.ResourceEventHandlerFuncs{
 		AddFunc: func(obj any) { onObject(obj, s.forgetCapacities) },
 		UpdateFunc: func(old, obj any) {
+			onObject(old, func(o *storagev1.CSIStorageCapacity) {
+				onObject(obj, func(c *storagev1.CSIStorageCapacity) { s.recordShrink(o, c) })
+			})
 			onObject(old, s.forgetCapacities)
 			onObject(obj, s.forgetCapacities)
 		},
-		DeleteFunc: func(obj any) { onObject(obj, s.forgetCapacities) },
+		DeleteFunc: func(obj any) {
+			onObject(obj, func(c *storagev1.CSIStorageCapacity) { s.recordShrink(c, c) })
+			onObject(obj, s.forgetCapacities)
+		},
 	}}); err != nil {
 		return nil, err
 	}
@@ -113,11 +119,17 @@ func (s *Store) trackUsage(pods, attachments, claims, volumes, classes cache.Sha
 		}},
 		handler{volumes, cache.ResourceEventHandlerFuncs{
 			AddFunc: func(obj any) {
-				onObject(obj, func(pv *corev1.PersistentVolume) { s.forgetClass(volume.GetPersistentVolumeClass(pv)) })
+				onObject(obj, func(pv *corev1.PersistentVolume) {
+					s.volumeVersions.saw(pv)
+					s.forgetClass(volume.GetPersistentVolumeClass(pv))
+				})
 				onObject(obj, s.refreshVolume)
 			},
 			UpdateFunc: func(_, obj any) { onObject(obj, s.refreshVolume) },
-			DeleteFunc: func(obj any) { onObject(obj, s.refreshVolume) },
+			DeleteFunc: func(obj any) {
+				onObject(obj, s.volumeVersions.forget)
+				onObject(obj, s.refreshVolume)
+			},
 		}},
 	)
 }

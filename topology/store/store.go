@@ -92,6 +92,14 @@ type Store struct {
 
 	capacityMu      sync.Mutex
 	capacityIndexes map[string]*topology.CapacityIndex
+	// volumeVersions are the resource versions PVs had when the informer
+	// first delivered them: their creation's, for PVs created while the
+	// store runs (capacity accounting orders them against capacity
+	// reports).
+	volumeVersions volumeVersions
+	// shrinks are what each CSIStorageCapacity's last write took off its
+	// report, by namespace/name, guarded by capacityMu.
+	shrinks map[string]shrink
 
 	// synced are the informers' and handlers' HasSynced, none for a static
 	// store; hasSynced latches: an informer does not unsync.
@@ -108,12 +116,43 @@ func (s *Store) CapacityIndex(class string) *topology.CapacityIndex {
 		return idx
 	}
 	idx := topology.NewCapacityIndex(s.CapacitiesByClass(class),
-		byIndex[*corev1.PersistentVolumeClaim](s.pvcs, indexByClass, class), s.nodeInfo, s.PersistentVolume)
+		byIndex[*corev1.PersistentVolumeClaim](s.pvcs, indexByClass, class), s.nodeInfo, s.provisionedVolume, s.shrunk)
 	if s.capacityIndexes == nil {
 		s.capacityIndexes = map[string]*topology.CapacityIndex{}
 	}
 	s.capacityIndexes[class] = idx
 	return idx
+}
+
+// shrink is how many bytes a write took off a CSIStorageCapacity's
+// report, and the resource version it wrote.
+type shrink struct {
+	version string
+	bytes   int64
+}
+
+// recordShrink records by how much an update lowered a capacity's report.
+func (s *Store) recordShrink(old, c *storagev1.CSIStorageCapacity) {
+	key := c.Namespace + "/" + c.Name
+	s.capacityMu.Lock()
+	defer s.capacityMu.Unlock()
+	if old.Capacity == nil || c.Capacity == nil || c.Capacity.Cmp(*old.Capacity) >= 0 {
+		delete(s.shrinks, key)
+		return
+	}
+	if s.shrinks == nil {
+		s.shrinks = map[string]shrink{}
+	}
+	s.shrinks[key] = shrink{version: c.ResourceVersion, bytes: old.Capacity.Value() - c.Capacity.Value()}
+}
+
+// shrunk returns by how much the capacity's last write lowered its report,
+// 0 if unknown. Call with capacityMu held.
+func (s *Store) shrunk(c *storagev1.CSIStorageCapacity) int64 {
+	if sh, ok := s.shrinks[c.Namespace+"/"+c.Name]; ok && sh.version == c.ResourceVersion {
+		return sh.bytes
+	}
+	return 0
 }
 
 // forgetCapacities drops the compiled capacities of a class after a change.
@@ -189,6 +228,52 @@ func (s *Store) CSIDriver(name string) (*storagev1.CSIDriver, bool) {
 // PersistentVolume returns a PV by name.
 func (s *Store) PersistentVolume(name string) (*corev1.PersistentVolume, bool) {
 	return get[*corev1.PersistentVolume](s.pvs, name)
+}
+
+// provisionedVolume returns a PV with the earliest resource version the
+// store saw it with, else its own (a static store).
+func (s *Store) provisionedVolume(name string) (topology.ProvisionedVolume, bool) {
+	pv, ok := s.PersistentVolume(name)
+	if !ok {
+		return topology.ProvisionedVolume{}, false
+	}
+	version, ok := s.volumeVersions.get(name)
+	if !ok {
+		version = pv.ResourceVersion
+	}
+	return topology.ProvisionedVolume{PV: pv, CreatedVersion: version}, true
+}
+
+// volumeVersions maps PV names to the first resource version seen.
+type volumeVersions struct {
+	mu       sync.Mutex
+	versions map[string]string
+}
+
+// saw records a PV's version unless one is recorded.
+func (v *volumeVersions) saw(pv *corev1.PersistentVolume) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if _, ok := v.versions[pv.Name]; ok {
+		return
+	}
+	if v.versions == nil {
+		v.versions = map[string]string{}
+	}
+	v.versions[pv.Name] = pv.ResourceVersion
+}
+
+func (v *volumeVersions) forget(pv *corev1.PersistentVolume) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	delete(v.versions, pv.Name)
+}
+
+func (v *volumeVersions) get(name string) (string, bool) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	version, ok := v.versions[name]
+	return version, ok
 }
 
 // PersistentVolumeClaim returns a claim by namespace and name.

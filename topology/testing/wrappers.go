@@ -238,6 +238,9 @@ func (w *PVWrapper) Created(t time.Time) *PVWrapper {
 	return w
 }
 
+// ResourceVersion sets the PV's resource version.
+func (w *PVWrapper) ResourceVersion(v string) *PVWrapper { w.ObjectMeta.ResourceVersion = v; return w }
+
 // Phase sets status.phase.
 func (w *PVWrapper) Phase(p corev1.PersistentVolumePhase) *PVWrapper { w.Status.Phase = p; return w }
 
@@ -419,6 +422,12 @@ func (w *CapacityWrapper) Topology(k, v string) *CapacityWrapper {
 // fields, as the API server does on every update.
 func (w *CapacityWrapper) Written(t time.Time) *CapacityWrapper {
 	w.ManagedFields = []metav1.ManagedFieldsEntry{{Manager: "csi-provisioner", Operation: metav1.ManagedFieldsOperationUpdate, Time: &metav1.Time{Time: t}}}
+	return w
+}
+
+// ResourceVersion sets the object's resource version.
+func (w *CapacityWrapper) ResourceVersion(v string) *CapacityWrapper {
+	w.ObjectMeta.ResourceVersion = v
 	return w
 }
 
