@@ -248,12 +248,12 @@ func planScale(s *e2e.Scenario, class string, replicas int) scalePlan {
 	if objs, err = simulate.ExpandWorkloads(append(objs, sts), replicas, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	plan, err := simulate.Plan(objs, topology.DefaultOptions(), time.Now())
+	plan, err := simulate.Plan(objs, topology.DefaultOptions(), time.Now(), nil)
 	if err != nil {
 		t.Fatalf("planning: %v", err)
 	}
 	var b strings.Builder
-	if err := simulate.WritePlanTable(&b, plan); err != nil {
+	if err := simulate.WritePlan(&b, "table", plan, simulate.View{}); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("volplace simulate --plan, scaling to %d:\n%s", replicas, b.String())

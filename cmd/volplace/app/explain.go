@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -25,36 +24,29 @@ import (
 
 // ExplainOptions are the flags of `volplace explain`.
 type ExplainOptions struct {
+	ReportOptions
 	Kubeconfig string
 	Context    string
-	Namespace  string
-	ConfigFile string
-	Output     string
 	Timeout    time.Duration
 }
 
 // NewExplainOptions returns the defaults.
 func NewExplainOptions() *ExplainOptions {
-	return &ExplainOptions{Output: "table", Timeout: 2 * time.Minute}
+	return &ExplainOptions{ReportOptions: ReportOptions{Output: "table"}, Timeout: 2 * time.Minute}
 }
 
 // AddFlags registers the flags, named as kubectl names them so that the
 // binary works as the kubectl plugin `kubectl volplace`.
 func (o *ExplainOptions) AddFlags(fs *pflag.FlagSet) {
+	o.ReportOptions.AddFlags(fs, "Namespace of the pod when it is given as NAME. Default: the context's namespace.", false)
 	fs.StringVar(&o.Kubeconfig, "kubeconfig", o.Kubeconfig, "Path to the kubeconfig file. Default: $KUBECONFIG, then ~/.kube/config.")
 	fs.StringVar(&o.Context, "context", o.Context, "The kubeconfig context to use.")
-	fs.StringVarP(&o.Namespace, "namespace", "n", o.Namespace, "Namespace of the pod when it is given as NAME. Default: the context's namespace.")
-	fs.StringVar(&o.ConfigFile, "config", o.ConfigFile, "VolplaceConfiguration file whose rule switches and weights to apply, as volplace serve --config does.")
-	fs.StringVarP(&o.Output, "output", "o", o.Output, "Output format: table or json.")
 	fs.DurationVar(&o.Timeout, "timeout", o.Timeout, "How long to wait for the cluster's objects to be listed.")
 }
 
 // Validate checks the flags.
 func (o *ExplainOptions) Validate() []error {
-	var errs []error
-	if o.Output != "table" && o.Output != "json" {
-		errs = append(errs, fmt.Errorf("--output must be table or json, not %q", o.Output))
-	}
+	errs := o.ReportOptions.Validate()
 	if o.Timeout <= 0 {
 		errs = append(errs, fmt.Errorf("--timeout must be positive, not %s", o.Timeout))
 	}
@@ -64,14 +56,23 @@ func (o *ExplainOptions) Validate() []error {
 func newExplainCommand() *cobra.Command {
 	o := NewExplainOptions()
 	cmd := &cobra.Command{
-		Use:   "explain [NAMESPACE/]NAME",
+		Use:   "explain [NAMESPACE/]NAME | --pod [NAMESPACE/]NAME",
 		Short: "Explain, for a pod of a live cluster, on which nodes its volumes fit and why not",
 		Long: `explain reads the cluster's storage objects, as volplace serve caches them, and
 prints the simulate table for one pod: per node whether the pod's volumes fit,
 the score, and the reasons. Installed as kubectl-volplace, it also runs as
 "kubectl volplace explain NAME -n NAMESPACE".`,
-		Args: cobra.ExactArgs(1),
+		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 1 {
+				if o.Pod != "" && o.Pod != args[0] {
+					return fmt.Errorf("the pod is named twice: %s and --pod %s", args[0], o.Pod)
+				}
+				o.Pod = args[0]
+			}
+			if o.Pod == "" {
+				return errors.New("name the pod: explain [NAMESPACE/]NAME, or --pod")
+			}
 			if err := errors.Join(o.Validate()...); err != nil {
 				return err
 			}
@@ -82,16 +83,11 @@ the score, and the reasons. Installed as kubectl-volplace, it also runs as
 			if err != nil {
 				return fmt.Errorf("loading kubeconfig: %w", err)
 			}
-			namespace := o.Namespace
-			if namespace == "" {
-				if namespace, _, err = loader.Namespace(); err != nil {
-					return fmt.Errorf("reading the context's namespace: %w", err)
-				}
+			contextNamespace, _, err := loader.Namespace()
+			if err != nil {
+				return fmt.Errorf("reading the context's namespace: %w", err)
 			}
-			ns, name := namespace, args[0]
-			if before, after, ok := strings.Cut(args[0], "/"); ok {
-				ns, name = before, after
-			}
+			ns, name := o.pod(contextNamespace)
 			return o.Run(cmd.Context(), cmd.OutOrStdout(), cfg, ns, name)
 		},
 	}
@@ -130,8 +126,5 @@ func (o *ExplainOptions) Run(ctx context.Context, out io.Writer, cfg *rest.Confi
 		return fmt.Errorf("listing the cluster's objects: %w", ctx.Err())
 	}
 	report := simulate.Evaluate(topology.NewEvaluator(snap, conf.TopologyOptions()), pod)
-	if o.Output == "json" {
-		return simulate.WriteJSON(out, []*simulate.PodReport{report})
-	}
-	return simulate.WriteTable(out, []*simulate.PodReport{report})
+	return simulate.Write(out, o.Output, []*simulate.PodReport{report}, o.view())
 }

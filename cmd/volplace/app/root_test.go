@@ -2,6 +2,7 @@ package app
 
 import (
 	"bytes"
+	"slices"
 	"strings"
 	"testing"
 
@@ -20,6 +21,10 @@ func TestRunPrintsErrors(t *testing.T) {
 	}{
 		{name: "missing file", args: []string{"simulate", "-f", "/nonexistent/cluster.yaml"}, want: "Error: reading /nonexistent/cluster.yaml: "},
 		{name: "unknown flag", args: []string{"simulate", "--no-such-flag"}, want: "Error: unknown flag: --no-such-flag"},
+		{name: "bad output", args: []string{"simulate", "-f", "x.yaml", "-o", "xml"}, want: `Error: --output must be one of table, wide, json, yaml, not "xml"`},
+		{name: "bad size", args: []string{"simulate", "-f", "x.yaml", "--max-file-size", "big"}, want: `Error: invalid argument "big" for "--max-file-size" flag: not a quantity (such as 512Mi)`},
+		{name: "explain without a pod", args: []string{"explain"}, want: "Error: name the pod: explain [NAMESPACE/]NAME, or --pod"},
+		{name: "explain with two pods", args: []string{"explain", "a", "--pod", "b"}, want: "Error: the pod is named twice: a and --pod b"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -58,4 +63,28 @@ func TestFlagUsagesHaveNoBackquotes(t *testing.T) {
 		}
 	}
 	walk(NewCommand())
+}
+
+// TestHelp compares every command's --help with a golden file: a
+// command's own flags come first, placeholders read as values, and a change
+// of wording is deliberate (go test -update rewrites them).
+func TestHelp(t *testing.T) {
+	var paths [][]string
+	var walk func(c *cobra.Command, path []string)
+	walk = func(c *cobra.Command, path []string) {
+		paths = append(paths, path)
+		for _, sub := range c.Commands() {
+			if sub.IsAvailableCommand() {
+				walk(sub, append(slices.Clone(path), sub.Name()))
+			}
+		}
+	}
+	walk(NewCommand(), nil)
+	for _, path := range paths {
+		name := strings.Join(append([]string{"help", "volplace"}, path...), "-")
+		t.Run(name, func(t *testing.T) {
+			out, _ := runCommand(t, append(path, "--help")...)
+			checkGolden(t, name, out)
+		})
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -12,6 +13,8 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+	"golang.org/x/term"
+	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/volplace/volplace/cmd/volplace/app/config"
@@ -22,50 +25,48 @@ import (
 
 // SimulateOptions are the flags of `volplace simulate`.
 type SimulateOptions struct {
-	Files  []string
-	Pod    string
-	Output string
+	ReportOptions
+	Files []string
 	// Plan places the pending pods one after another instead of each
 	// alone.
 	Plan bool
 	// Replicas overrides the replica count of the workloads in the files.
 	Replicas int
-	// ConfigFile is a VolplaceConfiguration whose rules and weights apply.
-	ConfigFile string
+	// MaxFileSize bounds each file read.
+	MaxFileSize resource.Quantity
 }
 
 // NewSimulateOptions returns the defaults.
-func NewSimulateOptions() *SimulateOptions { return &SimulateOptions{Output: "table"} }
+func NewSimulateOptions() *SimulateOptions {
+	return &SimulateOptions{
+		ReportOptions: ReportOptions{Output: "table"},
+		MaxFileSize:   *resource.NewQuantity(simulate.DefaultMaxFileSize, resource.BinarySI),
+	}
+}
 
 // AddFlags registers the flags.
 func (o *SimulateOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.StringArrayVarP(&o.Files, "filename", "f", nil, "File of cluster objects in YAML or JSON (several documents, or a List as kubectl get -o yaml writes); repeat for several files, - reads standard input.")
-	fs.StringVar(&o.Pod, "pod", "", "Evaluate only this pod, as NAMESPACE/NAME, even if it already has a node. By default every pending pod is evaluated.")
-	fs.StringVarP(&o.Output, "output", "o", o.Output, "Output format: table or json.")
+	o.ReportOptions.AddFlags(fs, "Evaluate only the pending pods of this namespace, and look --pod NAME up in it (default \"default\" with --pod). By default every namespace's pending pods are evaluated.", true)
 	fs.BoolVar(&o.Plan, "plan", false, "Place the pending pods one after another in kube-scheduler's queue order (priority, then creation), each taking the capacity, attach slots and volumes of its node, and print where each lands or why it cannot.")
-	fs.StringVar(&o.ConfigFile, "config", o.ConfigFile, "VolplaceConfiguration file whose rule switches and weights to apply, as the serve command's --config does.")
 	fs.IntVar(&o.Replicas, "replicas", 0, "Expand every StatefulSet, Deployment and Job in the files to this many pods (with their claims) instead of the workload's own replica count.")
+	fs.Var(&quantityValue{&o.MaxFileSize}, "max-file-size", "Largest file to read, as a quantity (512Mi, 2Gi).")
 }
 
 // Validate checks the flags.
 func (o *SimulateOptions) Validate() []error {
-	var errs []error
+	errs := o.ReportOptions.Validate()
 	if len(o.Files) == 0 {
 		errs = append(errs, errors.New("at least one -f FILE is required"))
-	}
-	if o.Output != "table" && o.Output != "json" {
-		errs = append(errs, fmt.Errorf("--output must be table or json, not %q", o.Output))
 	}
 	if o.Replicas < 0 || o.Replicas > simulate.MaxReplicas {
 		errs = append(errs, fmt.Errorf("--replicas must be between 0 and %d, not %d", simulate.MaxReplicas, o.Replicas))
 	}
-	if o.Plan && o.Pod != "" {
-		errs = append(errs, errors.New("--plan places every pending pod; it does not take --pod"))
+	if o.Plan && (o.Pod != "" || o.Namespace != "") {
+		errs = append(errs, errors.New("--plan places every pending pod; it does not take --pod or --namespace"))
 	}
-	if o.Pod != "" {
-		if ns, name, ok := strings.Cut(o.Pod, "/"); !ok || ns == "" || name == "" {
-			errs = append(errs, fmt.Errorf("--pod must be NAMESPACE/NAME, not %q", o.Pod))
-		}
+	if o.MaxFileSize.Sign() <= 0 {
+		errs = append(errs, fmt.Errorf("--max-file-size must be positive, not %s", o.MaxFileSize.String()))
 	}
 	return errs
 }
@@ -73,7 +74,7 @@ func (o *SimulateOptions) Validate() []error {
 func newSimulateCommand() *cobra.Command {
 	o := NewSimulateOptions()
 	cmd := &cobra.Command{
-		Use:   "simulate -f FILE [-f FILE...] [--pod NAMESPACE/NAME | --plan [--replicas N]] [-o table|json]",
+		Use:   "simulate -f FILE [-f FILE...] [--pod [NAMESPACE/]NAME | --plan [--replicas N]] [-o table|wide|json|yaml]",
 		Short: "Explain offline, per pending pod and node, whether the pod's volumes fit and why not",
 		Long: `simulate reads cluster objects from files (for example the output of
 kubectl get nodes,csinodes,csidrivers,pv,pvc,storageclasses,csistoragecapacities,pods,volumeattachments -A -o yaml)
@@ -99,9 +100,14 @@ what it uses from the next: will 12 replicas fit, and where?`,
 }
 
 // Run loads the files, evaluates the pods and writes the report to out;
-// notes about skipped documents go to notes.
+// notes about skipped documents, and the progress of a long run on a
+// terminal, go to notes.
 func (o *SimulateOptions) Run(out, notes io.Writer) error {
-	objs, err := simulate.NewLoader(notes).LoadFiles(o.Files)
+	progress := newProgress(notes)
+	defer progress.Done()
+	loader := simulate.NewLoader(notes)
+	loader.MaxFileSize, loader.LimitFlag, loader.Progress = o.MaxFileSize.Value(), "--max-file-size", progress
+	objs, err := loader.LoadFiles(o.Files)
 	if err != nil {
 		return err
 	}
@@ -118,33 +124,57 @@ func (o *SimulateOptions) Run(out, notes io.Writer) error {
 	}
 	opts := conf.TopologyOptions()
 	if o.Plan {
-		plan, err := simulate.Plan(objs, opts, time.Now())
+		plan, err := simulate.Plan(objs, opts, time.Now(), progress)
 		if err != nil {
 			return err
 		}
-		if o.Output == "json" {
-			return simulate.WritePlanJSON(out, plan)
-		}
-		return simulate.WritePlanTable(out, plan)
+		progress.Done()
+		return simulate.WritePlan(out, o.Output, plan, o.view())
 	}
 	snap, err := store.NewStatic(objs...)
 	if err != nil {
 		return err
 	}
-	ns, name, _ := strings.Cut(o.Pod, "/")
+	ns, name := o.Namespace, ""
+	if o.Pod != "" {
+		ns, name = o.pod("default")
+	}
 	pods, err := simulate.PendingPods(snap, ns, name)
 	if err != nil {
 		return err
 	}
 	ev := topology.NewEvaluator(snap, opts)
 	reports := make([]*simulate.PodReport, 0, len(pods))
-	for _, pod := range pods {
+	for i, pod := range pods {
+		progress.Update("evaluating pod %d of %d: %s/%s", i+1, len(pods), pod.Namespace, pod.Name)
 		reports = append(reports, simulate.Evaluate(ev, pod))
 	}
-	if o.Output == "json" {
-		return simulate.WriteJSON(out, reports)
+	progress.Done()
+	return simulate.Write(out, o.Output, reports, o.view())
+}
+
+// newProgress returns a Progress on w when w is a terminal, else nil (no
+// progress in pipes, files and tests).
+func newProgress(w io.Writer) *simulate.Progress {
+	f, ok := w.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		return nil
 	}
-	return simulate.WriteTable(out, reports)
+	return simulate.NewProgress(w, time.Now)
+}
+
+// quantityValue is a pflag.Value for a resource.Quantity.
+type quantityValue struct{ q *resource.Quantity }
+
+func (v *quantityValue) String() string { return v.q.String() }
+func (v *quantityValue) Type() string   { return "quantity" }
+func (v *quantityValue) Set(s string) error {
+	q, err := resource.ParseQuantity(s)
+	if err != nil {
+		return fmt.Errorf("not a quantity (such as 512Mi): %w", err)
+	}
+	*v.q = q
+	return nil
 }
 
 // checkRead says when the files gave nothing to simulate: no object volplace

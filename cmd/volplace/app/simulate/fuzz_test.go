@@ -49,13 +49,13 @@ func FuzzLoad(f *testing.F) {
 		}
 		ev := topology.NewEvaluator(snap, topology.DefaultOptions()).WithDetails()
 		for _, pod := range pods {
-			_ = Evaluate(ev, pod).Summary()
+			_ = Evaluate(ev, pod).Summary
 		}
 		// The planner builds a snapshot per pending pod: small inputs only.
 		if len(pods) > 16 {
 			return
 		}
-		if _, err := Plan(cluster, topology.DefaultOptions(), time.Time{}); err != nil {
+		if _, err := Plan(cluster, topology.DefaultOptions(), time.Time{}, nil); err != nil {
 			t.Fatalf("planning objects the snapshot accepts: %v", err)
 		}
 	})

@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/serializer"
@@ -25,8 +26,8 @@ import (
 	"github.com/volplace/volplace/topology/store"
 )
 
-// MaxFileSize bounds a file the loader reads.
-const MaxFileSize = 256 << 20
+// DefaultMaxFileSize bounds a file the loader reads unless told otherwise.
+const DefaultMaxFileSize = 256 << 20
 
 // Loader decodes Kubernetes objects from YAML or JSON.
 type Loader struct {
@@ -34,11 +35,17 @@ type Loader struct {
 	// Notes receives one line per document skipped (kinds neither topology
 	// nor Expand reads).
 	Notes io.Writer
+	// MaxFileSize bounds a file LoadFiles reads, in bytes; LimitFlag names
+	// the flag that sets it, for the error.
+	MaxFileSize int64
+	LimitFlag   string
+	// Progress shows how many objects a long load has read.
+	Progress *Progress
 }
 
 // NewLoader returns a Loader that writes notes to notes.
 func NewLoader(notes io.Writer) *Loader {
-	return &Loader{decoder: serializer.NewCodecFactory(scheme.Scheme).UniversalDeserializer(), Notes: notes}
+	return &Loader{decoder: serializer.NewCodecFactory(scheme.Scheme).UniversalDeserializer(), Notes: notes, MaxFileSize: DefaultMaxFileSize}
 }
 
 // LoadFiles reads every file ("-" is standard input) and returns the objects
@@ -47,7 +54,7 @@ func NewLoader(notes io.Writer) *Loader {
 func (l *Loader) LoadFiles(paths []string) ([]runtime.Object, error) {
 	var objs []runtime.Object
 	for _, path := range paths {
-		data, err := readFile(path)
+		data, err := l.readFile(path)
 		if err != nil {
 			return nil, err
 		}
@@ -60,7 +67,7 @@ func (l *Loader) LoadFiles(paths []string) ([]runtime.Object, error) {
 	return objs, nil
 }
 
-func readFile(path string) ([]byte, error) {
+func (l *Loader) readFile(path string) ([]byte, error) {
 	var r io.Reader = os.Stdin
 	if path != "-" {
 		f, err := os.Open(path)
@@ -70,12 +77,16 @@ func readFile(path string) ([]byte, error) {
 		defer func() { _ = f.Close() }()
 		r = f
 	}
-	data, err := io.ReadAll(io.LimitReader(r, MaxFileSize+1))
+	data, err := io.ReadAll(io.LimitReader(r, l.MaxFileSize+1))
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", path, err)
 	}
-	if len(data) > MaxFileSize {
-		return nil, fmt.Errorf("reading %s: larger than %d bytes", path, MaxFileSize)
+	if int64(len(data)) > l.MaxFileSize {
+		limit := resource.NewQuantity(l.MaxFileSize, resource.BinarySI).String()
+		if l.LimitFlag == "" {
+			return nil, fmt.Errorf("reading %s: the file is larger than the limit of %s", path, limit)
+		}
+		return nil, fmt.Errorf("reading %s: the file is larger than the limit of %s; raise it with %s", path, limit, l.LimitFlag)
 	}
 	return data, nil
 }
@@ -102,6 +113,7 @@ func (l *Loader) Load(name string, data []byte) ([]runtime.Object, error) {
 			return nil, err
 		}
 		objs = append(objs, got...)
+		l.Progress.Update("reading %s: %d objects", name, len(objs))
 	}
 }
 
@@ -133,6 +145,7 @@ func (l *Loader) decode(where string, raw []byte, allowList bool) ([]runtime.Obj
 				return nil, err
 			}
 			objs = append(objs, got...)
+			l.Progress.Update("reading %s: %d of %d items", where, i+1, len(head.Items))
 		}
 		return objs, nil
 	}
@@ -177,8 +190,8 @@ func (l *Loader) note(format string, args ...any) {
 	}
 }
 
-// PendingPods returns the pods without a node that have not finished, or the
-// one pod named namespace/name.
+// PendingPods returns the pods without a node that have not finished, of
+// one namespace unless namespace is "", or the one pod namespace/name.
 func PendingPods(snap *store.Store, namespace, name string) ([]*corev1.Pod, error) {
 	var out []*corev1.Pod
 	for _, pod := range snap.Pods() {
@@ -186,6 +199,9 @@ func PendingPods(snap *store.Store, namespace, name string) ([]*corev1.Pod, erro
 			if pod.Namespace == namespace && pod.Name == name {
 				return []*corev1.Pod{pod}, nil
 			}
+			continue
+		}
+		if namespace != "" && pod.Namespace != namespace {
 			continue
 		}
 		if pod.Spec.NodeName == "" && pod.Status.Phase != corev1.PodSucceeded && pod.Status.Phase != corev1.PodFailed {

@@ -2,12 +2,9 @@ package simulate
 
 import (
 	"cmp"
-	"encoding/json"
 	"fmt"
-	"io"
 	"slices"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -58,7 +55,8 @@ type PlanReport struct {
 // the node's attach slots, its storage capacity (the claims to provision
 // are given the node as their selected node), static PVs it binds, and
 // single-node access to its volumes. The objects are not changed.
-func Plan(objs []runtime.Object, opts topology.Options, now time.Time) (*PlanReport, error) {
+// progress shows which pod a long plan has come to.
+func Plan(objs []runtime.Object, opts topology.Options, now time.Time, progress *Progress) (*PlanReport, error) {
 	state := newObjectSet(objs)
 	snap, err := store.NewStatic(state.list()...)
 	if err != nil {
@@ -71,6 +69,7 @@ func Plan(objs []runtime.Object, opts topology.Options, now time.Time) (*PlanRep
 	slices.SortStableFunc(pending, queueOrder)
 	report := &PlanReport{Placements: []Placement{}}
 	for i, p := range pending {
+		progress.Update("placing pod %d of %d: %s/%s", i+1, len(pending), p.Namespace, p.Name)
 		if i > 0 {
 			if snap, err = store.NewStatic(state.list()...); err != nil {
 				return nil, err
@@ -87,7 +86,7 @@ func Plan(objs []runtime.Object, opts topology.Options, now time.Time) (*PlanRep
 			}
 		}
 		if placement.Node == "" {
-			placement.Summary = eval.Summary()
+			placement.Summary = eval.Summary
 			placement.Details = eval.details()
 			report.Unplaced++
 			if report.FirstUnplaced == "" {
@@ -133,35 +132,6 @@ func (r *PodReport) details() map[string][]string {
 	return out
 }
 
-// WritePlanTable prints one row per pod in queue order, the reasons of the
-// pods that do not fit under their row, then a summary.
-func WritePlanTable(w io.Writer, r *PlanReport) error {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	_, _ = fmt.Fprintln(tw, "#\tPOD\tNODE\tSCORE\tRESULT")
-	for i, p := range r.Placements {
-		if p.Fits() {
-			_, _ = fmt.Fprintf(tw, "%d\t%s\t%s\t%d\tplaced\n", i+1, p.Pod, p.Node, p.Score)
-			continue
-		}
-		_, _ = fmt.Fprintf(tw, "%d\t%s\t-\t-\t%s\n", i+1, p.Pod, p.Summary)
-		nodes := make([]string, 0, len(p.Details))
-		for node := range p.Details {
-			nodes = append(nodes, node)
-		}
-		slices.Sort(nodes)
-		for _, node := range nodes {
-			for _, line := range p.Details[node] {
-				_, _ = fmt.Fprintf(tw, "\t\t\t\t  %s: %s\n", node, line)
-			}
-		}
-	}
-	if err := tw.Flush(); err != nil {
-		return err
-	}
-	_, err := fmt.Fprintln(w, r.Summary())
-	return err
-}
-
 // Summary is the plan's last line: how many pods fit and which is the
 // first that does not.
 func (r *PlanReport) Summary() string {
@@ -186,16 +156,6 @@ func plural(n int, one, many string) string {
 		return one
 	}
 	return many
-}
-
-// WritePlanJSON prints the plan as JSON.
-func WritePlanJSON(w io.Writer, r *PlanReport) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(struct {
-		*PlanReport
-		Summary string `json:"summary"`
-	}{r, r.Summary()})
 }
 
 // objectSet holds objects in their order, replaceable by kind and name.

@@ -1,30 +1,99 @@
 package simulate
 
 import (
-	"encoding/json"
 	"fmt"
-	"io"
 	"runtime"
 	"slices"
 	"strings"
-	"text/tabwriter"
 
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/volplace/volplace/topology"
 )
 
-// PodReport is the evaluation of one pod against every node.
+// PodReport is the evaluation of one pod against every node: the split
+// the extender sends kube-scheduler (feasible, failed and unresolvable
+// nodes with their primary reason, scores), and everything the wide table
+// shows (every reason with its code and figures, score components, the
+// FailedScheduling summary).
 type PodReport struct {
 	Pod               string            `json:"pod"`
 	FeasibleNodes     []string          `json:"feasibleNodes"`
 	FailedNodes       map[string]string `json:"failedNodes"`
 	UnresolvableNodes map[string]string `json:"unresolvableNodes"`
 	Scores            map[string]int64  `json:"scores"`
+	// Summary is the line kube-scheduler would write in the pod's
+	// FailedScheduling event.
+	Summary string `json:"summary"`
+	// PodReasons fail the pod on every node (a claim that does not exist).
+	PodReasons []ReasonReport `json:"podReasons,omitempty"`
+	// Nodes are the nodes in name order.
+	Nodes []NodeReport `json:"nodes"`
 
 	podReasons topology.Reasons
 	results    []topology.NodeResult
 	tally      topology.Tally
+}
+
+// NodeReport is the pod's evaluation on one node.
+type NodeReport struct {
+	Node string `json:"node"`
+	Fits bool   `json:"fits"`
+	// Score is 0..10 on a node that fits.
+	Score int64 `json:"score"`
+	// Components are the parts of the score; ScoreNote says why there are
+	// none.
+	Components []ComponentReport `json:"components,omitempty"`
+	ScoreNote  string            `json:"scoreNote,omitempty"`
+	// Unresolvable is true when preempting pods on the node cannot help.
+	Unresolvable bool           `json:"unresolvable,omitempty"`
+	Reasons      []ReasonReport `json:"reasons,omitempty"`
+}
+
+// ReasonReport is one reason a pod does not fit a node.
+type ReasonReport struct {
+	Code topology.Code `json:"code"`
+	// Reason is the text kube-scheduler shows: the fixed message and its
+	// subjects.
+	Reason       string   `json:"reason"`
+	Subjects     []string `json:"subjects,omitempty"`
+	Detail       []string `json:"detail,omitempty"`
+	Unresolvable bool     `json:"unresolvable,omitempty"`
+}
+
+// ComponentReport is one part of a node's score.
+type ComponentReport struct {
+	Name   string `json:"name"`
+	Score  int64  `json:"score"`
+	Weight int64  `json:"weight"`
+	Detail string `json:"detail,omitempty"`
+}
+
+// noComponents explains a score of 0 with no components.
+const noComponents = "no preference: no scoring component applies to the pod's volumes (none in use on other nodes, none to provision against reported capacity, none under an attach limit); see docs/scoring.md"
+
+func newReasonReports(rs topology.Reasons) []ReasonReport {
+	out := make([]ReasonReport, 0, len(rs))
+	for _, r := range rs {
+		out = append(out, ReasonReport{Code: r.Code, Reason: r.String(), Subjects: r.Subjects, Detail: r.Detail, Unresolvable: r.Unresolvable})
+	}
+	return out
+}
+
+func newNodeReport(res *topology.NodeResult) NodeReport {
+	n := NodeReport{Node: res.Node, Fits: res.Fits(), Unresolvable: res.Reasons.Unresolvable()}
+	if !n.Fits {
+		n.Reasons = newReasonReports(res.Reasons)
+		return n
+	}
+	n.Score = res.Score
+	for _, c := range res.Components {
+		n.Components = append(n.Components, ComponentReport{Name: c.Name, Score: c.Score, Weight: c.Weight, Detail: c.Detail})
+	}
+	if len(n.Components) == 0 {
+		n.ScoreNote = noComponents
+	}
+	return n
 }
 
 // Evaluate evaluates the pod on every node of the evaluator's cluster, in
@@ -43,10 +112,15 @@ func Evaluate(ev *topology.Evaluator, pod *corev1.Pod) *PodReport {
 		podReasons:        state.PodReasons,
 		results:           make([]topology.NodeResult, 0, len(cands)),
 		tally:             ev.EvaluateNodes(state, cands, runtime.GOMAXPROCS(0)),
+		Nodes:             make([]NodeReport, 0, len(cands)),
+	}
+	if len(state.PodReasons) > 0 {
+		r.PodReasons = newReasonReports(state.PodReasons)
 	}
 	for i := range cands {
 		c := &cands[i]
 		r.results = append(r.results, *c.Result)
+		r.Nodes = append(r.Nodes, newNodeReport(c.Result))
 		switch {
 		case c.Fits:
 			r.FeasibleNodes = append(r.FeasibleNodes, c.Name)
@@ -57,13 +131,14 @@ func Evaluate(ev *topology.Evaluator, pod *corev1.Pod) *PodReport {
 			r.FailedNodes[c.Name] = c.Message
 		}
 	}
+	r.Summary = r.summary()
 	return r
 }
 
-// Summary is the line kube-scheduler would write in a FailedScheduling
+// summary is the line kube-scheduler would write in a FailedScheduling
 // event when volplace is its extender: each node's primary reason with the
 // number of nodes it rejected, sorted.
-func (r *PodReport) Summary() string {
+func (r *PodReport) summary() string {
 	total := len(r.results)
 	if r.podReasons.Unresolvable() {
 		return fmt.Sprintf("0/%d nodes are available: %s.", total, r.podReasons.String())
@@ -78,51 +153,4 @@ func (r *PodReport) Summary() string {
 		msg += ": " + strings.Join(parts, ", ")
 	}
 	return msg + "."
-}
-
-// WriteTable prints one table per pod: node, fits, score and reasons, with
-// the per-node details under each row, then the summary line.
-func WriteTable(w io.Writer, reports []*PodReport) error {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	for i, r := range reports {
-		if i > 0 {
-			_, _ = fmt.Fprintln(tw)
-		}
-		_, _ = fmt.Fprintf(tw, "Pod %s\n", r.Pod)
-		_, _ = fmt.Fprintln(tw, "NODE\tFITS\tSCORE\tREASONS")
-		for _, res := range r.results {
-			if res.Fits() {
-				_, _ = fmt.Fprintf(tw, "%s\tyes\t%d\t-\n", res.Node, res.Score)
-				for _, c := range res.Components {
-					_, _ = fmt.Fprintf(tw, "\t\t\t  %s %d (weight %d): %s\n", c.Name, c.Score, c.Weight, c.Detail)
-				}
-				continue
-			}
-			for j, reason := range res.Reasons {
-				if j == 0 {
-					_, _ = fmt.Fprintf(tw, "%s\tno\t-\t%s\n", res.Node, reason.String())
-				} else {
-					_, _ = fmt.Fprintf(tw, "\t\t\t%s\n", reason.String())
-				}
-				for _, d := range reason.Detail {
-					_, _ = fmt.Fprintf(tw, "\t\t\t  %s\n", d)
-				}
-			}
-		}
-		_, _ = fmt.Fprintln(tw, r.Summary())
-	}
-	if len(reports) == 0 {
-		_, _ = fmt.Fprintln(tw, "No pending pods.")
-	}
-	return tw.Flush()
-}
-
-// WriteJSON prints the reports as a JSON array.
-func WriteJSON(w io.Writer, reports []*PodReport) error {
-	if reports == nil {
-		reports = []*PodReport{}
-	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(reports)
 }
