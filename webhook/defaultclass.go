@@ -42,6 +42,28 @@ func (c classDefaults) forNamespace(namespace string) classDefault {
 	return classDefault{name: name, why: why, denial: denial}
 }
 
+// filledIn reports whether a new claim's spec.storageClassName, which is
+// set, was filled in by kube-apiserver's DefaultStorageClass admission
+// plugin rather than written by the request, and says why. It was when no
+// field manager owns it (classWritten) and it names a class the plugin
+// picks (topology.IsDefaultClass). Such a class counts as unset: the claim
+// gets the class forNamespace answers, as with the plugin off. A class
+// that another admission step set, to a class the plugin would not pick, is
+// the user's as far as volplace can tell, and kept.
+func (c classDefaults) filledIn(pvc *corev1.PersistentVolumeClaim) (bool, string) {
+	if written, why := classWritten(pvc); written {
+		return false, why
+	}
+	class, ok := c.cluster.StorageClass(*pvc.Spec.StorageClassName)
+	switch {
+	case !ok:
+		return false, "no field manager owns it, and volplace does not know the class"
+	case !topology.IsDefaultClass(class):
+		return false, "no field manager owns it, and the class is not marked default for kube-apiserver"
+	}
+	return true, "no field manager owns it, and the class is marked default for kube-apiserver"
+}
+
 func (c classDefaults) namespace(name string) *corev1.Namespace {
 	if c.namespaces == nil {
 		return nil

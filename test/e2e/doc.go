@@ -17,6 +17,8 @@
 // manifests/base/webhooks.yaml are registered as shipped, except that they
 // call volplace by URL and only apply to namespaces and StorageClasses
 // labeled e2e.volplace.io/webhooks=true, so that the scheduling scenarios are
-// not affected. kube-apiserver's DefaultStorageClass admission plugin is off,
-// so that volplace's default-class webhook sees claims without a class.
+// not affected. kube-apiserver's DefaultStorageClass admission plugin is on,
+// as on managed clusters: it fills in the class of claims without one before
+// volplace's default-class webhook runs, whenever a class carries
+// storageclass.kubernetes.io/is-default-class.
 package e2e

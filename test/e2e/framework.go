@@ -234,11 +234,11 @@ func (f *Framework) startControlPlane(assets string) (err error) {
 		// No controller-manager creates the default ServiceAccount and no
 		// node-lifecycle controller lifts the not-ready taint, so both
 		// admission plugins would keep every pod from running or
-		// scheduling. DefaultStorageClass runs before webhooks and would
-		// fill in the class of claims before volplace's default-class
-		// webhook sees them (docs/webhook.md, "Ordering with
-		// kube-apiserver").
-		DisableAdmission: []string{"ServiceAccount", "TaintNodesByCondition", "DefaultStorageClass"},
+		// scheduling. DefaultStorageClass stays on, as on every managed
+		// cluster: it fills in the class of claims before volplace's
+		// default-class webhook sees them, and volplace must tell its class
+		// from the user's (docs/webhook.md, "Ordering with kube-apiserver").
+		DisableAdmission: []string{"ServiceAccount", "TaintNodesByCondition"},
 		// The tests create objects from many goroutines at once.
 		QPS: 500, Burst: 1000,
 		StartTimeout: startTimeout,

@@ -1,10 +1,13 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -13,12 +16,14 @@ import (
 
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	corev1 "k8s.io/api/core/v1"
+	storagev1 "k8s.io/api/storage/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/klog/v2/textlogger"
 	"k8s.io/utils/ptr"
 
 	"github.com/volplace/volplace/test/internal/harness"
+	"github.com/volplace/volplace/topology"
 	tt "github.com/volplace/volplace/topology/testing"
 	"github.com/volplace/volplace/webhook"
 )
@@ -272,4 +277,122 @@ func expectWarnings(t *testing.T, what string, got []string, want ...string) {
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("%s: warnings\n  %q\nwant\n  %q", what, got, want)
 	}
+}
+
+// clusterDefault creates a class marked default by the annotation ann, the
+// only default of the cluster until the test ends: it holds
+// clusterDefaultMu, and deletes the class, gone from volplace's cache and
+// from kube-apiserver's DefaultStorageClass plugin, before releasing it. It
+// returns once volplace, and for the Kubernetes annotation the plugin, take
+// the class for the default.
+func (s *Scenario) clusterDefault(ann string) *storagev1.StorageClass {
+	s.T.Helper()
+	clusterDefaultMu.Lock()
+	s.T.Cleanup(clusterDefaultMu.Unlock)
+	class := s.CreateStorageClass("default", knownAccessModes, func(w *tt.StorageClassWrapper) { w.Annotation(ann, "true") })
+	forPlugin := ann == topology.AnnIsDefaultClass || ann == topology.AnnBetaIsDefaultClass
+	s.T.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), syncTimeout)
+		defer cancel()
+		if err := s.F.Client.StorageV1().StorageClasses().Delete(ctx, class.Name, metav1.DeleteOptions{}); err != nil {
+			s.T.Errorf("deleting default StorageClass %s: %v", class.Name, err)
+			return
+		}
+		if err := harness.Poll(ctx, syncTimeout, func() (bool, error) {
+			_, ok := s.F.Volplace.Store().StorageClass(class.Name)
+			return !ok, nil
+		}); err != nil {
+			s.T.Errorf("volplace still caches the deleted default StorageClass %s: %v", class.Name, err)
+		}
+		if forPlugin {
+			if err := harness.Poll(ctx, syncTimeout, func() (bool, error) {
+				got, err := pluginDefault(ctx, s.F.Client)
+				return err == nil && got == "", nil
+			}); err != nil {
+				s.T.Errorf("kube-apiserver's DefaultStorageClass plugin still gives claims the deleted StorageClass %s: %v", class.Name, err)
+			}
+		}
+	})
+	s.SyncVolplace()
+	s.Eventually("the only default class in volplace's cache is "+class.Name, func() string {
+		if got := defaultClassNames(s); !slices.Equal(got, []string{class.Name}) {
+			return fmt.Sprintf("default classes %v", got)
+		}
+		return ""
+	})
+	if forPlugin {
+		s.Eventually("kube-apiserver's DefaultStorageClass plugin gives claims "+class.Name, func() string {
+			got, err := pluginDefault(s.ctx(), s.F.Client)
+			switch {
+			case err != nil:
+				return err.Error()
+			case got != class.Name:
+				return fmt.Sprintf("a claim without class outside volplace's namespaces got storageClassName %q", got)
+			}
+			return ""
+		})
+	}
+	return class
+}
+
+// stableClusterDefault keeps, until the test ends, the tests that add or
+// delete a cluster default (clusterDefault) from running: kube-apiserver's
+// DefaultStorageClass plugin and volplace's cache learn of such a class at
+// slightly different times, and a claim created in between keeps the
+// plugin's class (docs/webhook.md, 1), not its namespace's default.
+func stableClusterDefault(t *testing.T) {
+	clusterDefaultMu.RLock()
+	t.Cleanup(clusterDefaultMu.RUnlock)
+}
+
+// pluginDefault returns the class ("" for none) kube-apiserver's
+// DefaultStorageClass plugin gives a claim without class, in a namespace
+// volplace's webhooks do not select (default), by a dry run.
+func pluginDefault(ctx context.Context, client kubernetes.Interface) (string, error) {
+	got, err := client.CoreV1().PersistentVolumeClaims(metav1.NamespaceDefault).Create(ctx, newClaim(metav1.NamespaceDefault, "plugin-probe", nil), dryRun)
+	if err != nil {
+		return "", fmt.Errorf("dry-run claim in namespace %s: %w", metav1.NamespaceDefault, err)
+	}
+	if got.Spec.StorageClassName == nil {
+		return "", nil
+	}
+	return *got.Spec.StorageClassName, nil
+}
+
+// kubectlTimeout bounds one kubectl call.
+const kubectlTimeout = time.Minute
+
+// Kubectl runs the kubectl of KUBEBUILDER_ASSETS (hack/control-plane.sh
+// links the machine's there), else the one on PATH, as a member of
+// system:masters with stdin as its input. It returns stdout, and the
+// warnings kube-apiserver returned ("Warning: " lines on stderr); the error
+// carries stderr.
+func (s *Scenario) Kubectl(stdin []byte, args ...string) (stdout string, warnings []string, err error) {
+	s.T.Helper()
+	kubectl := filepath.Join(s.F.assets, "kubectl")
+	if _, statErr := os.Stat(kubectl); statErr != nil {
+		if kubectl, err = exec.LookPath("kubectl"); err != nil {
+			s.T.Fatalf("no kubectl in %s=%s or on PATH: hack/control-plane.sh links the machine's kubectl there; install kubectl", harness.EnvAssets, s.F.assets)
+		}
+	}
+	ctx, cancel := context.WithTimeout(s.ctx(), kubectlTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, kubectl, append([]string{"--kubeconfig", s.F.Kubeconfig}, args...)...)
+	cmd.Stdin = bytes.NewReader(stdin)
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	runErr := cmd.Run()
+	var other []string
+	for line := range strings.Lines(errOut.String()) {
+		line = strings.TrimSuffix(line, "\n")
+		if msg, ok := strings.CutPrefix(line, "Warning: "); ok {
+			warnings = append(warnings, msg)
+		} else if line != "" {
+			other = append(other, line)
+		}
+	}
+	if runErr != nil {
+		return out.String(), warnings, fmt.Errorf("kubectl %s: %w\n%s", strings.Join(args, " "), runErr, strings.Join(other, "\n"))
+	}
+	return out.String(), warnings, nil
 }

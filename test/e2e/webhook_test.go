@@ -1,8 +1,8 @@
 package e2e
 
 import (
-	"context"
 	"crypto/x509"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -21,13 +21,15 @@ import (
 
 	"github.com/volplace/volplace/certs"
 	"github.com/volplace/volplace/test/internal/harness"
-	tt "github.com/volplace/volplace/topology/testing"
+	"github.com/volplace/volplace/topology"
 	"github.com/volplace/volplace/webhook"
 )
 
 // clusterDefaultMu serializes the tests that mark a class as the cluster's
-// default: with two, volplace would pick the newest.
-var clusterDefaultMu sync.Mutex
+// default (clusterDefault takes it): with two, volplace would pick the
+// newest. Tests whose claims without class must get their namespace's
+// default hold it for reading (stableClusterDefault).
+var clusterDefaultMu sync.RWMutex
 
 // isDefaultClass reports whether volplace takes a class for a cluster
 // default (docs/webhook.md, 1).
@@ -55,7 +57,8 @@ func defaultClassNames(s *Scenario) []string {
 // A claim without storageClassName gets the cluster's default class, a
 // namespace's default class wins over it, and a namespace default that does
 // not exist denies the claim. kube-apiserver's DefaultStorageClass plugin
-// is off (framework.go), so volplace does the defaulting.
+// is on (framework.go): it fills in a class marked with the Kubernetes
+// annotation first, and volplace confirms it, with the same warning.
 func TestWebhookDefaultStorageClass(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct{ name, scenario, ann string }{
@@ -65,32 +68,7 @@ func TestWebhookDefaultStorageClass(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			s := NewWebhookScenario(t, tc.scenario)
-			// The class is the only default of the cluster for the test's
-			// duration: gone, from volplace's cache too, before the next.
-			clusterDefaultMu.Lock()
-			t.Cleanup(clusterDefaultMu.Unlock)
-			class := s.CreateStorageClass("default", knownAccessModes, func(w *tt.StorageClassWrapper) { w.Annotation(tc.ann, "true") })
-			t.Cleanup(func() {
-				ctx, cancel := context.WithTimeout(context.Background(), syncTimeout)
-				defer cancel()
-				if err := s.F.Client.StorageV1().StorageClasses().Delete(ctx, class.Name, metav1.DeleteOptions{}); err != nil {
-					t.Errorf("deleting default StorageClass %s: %v", class.Name, err)
-					return
-				}
-				if err := harness.Poll(ctx, syncTimeout, func() (bool, error) {
-					_, ok := s.F.Volplace.Store().StorageClass(class.Name)
-					return !ok, nil
-				}); err != nil {
-					t.Errorf("volplace still caches the deleted default StorageClass %s: %v", class.Name, err)
-				}
-			})
-			s.SyncVolplace()
-			s.Eventually("the only default class in volplace's cache is "+class.Name, func() string {
-				if got := defaultClassNames(s); !slices.Equal(got, []string{class.Name}) {
-					return fmt.Sprintf("default classes %v", got)
-				}
-				return ""
-			})
+			class := s.clusterDefault(tc.ann)
 
 			client, warnings := s.WarningClient()
 			pvc, err := client.CoreV1().PersistentVolumeClaims(s.Namespace).Create(s.ctx(), newClaim(s.Namespace, "data", nil), metav1.CreateOptions{})
@@ -108,6 +86,7 @@ func TestWebhookDefaultStorageClass(t *testing.T) {
 	t.Run("namespace default", func(t *testing.T) {
 		t.Parallel()
 		s := NewWebhookScenario(t, "wh-default-ns", namespaceDefaultClass("gold"))
+		stableClusterDefault(t)
 		gold := s.CreateStorageClass("gold", knownAccessModes)
 		s.SyncVolplace()
 		s.WaitDefaulted(gold.Name)
@@ -139,6 +118,7 @@ func TestWebhookDefaultStorageClass(t *testing.T) {
 	t.Run("namespace default that does not exist", func(t *testing.T) {
 		t.Parallel()
 		s := NewWebhookScenario(t, "wh-default-missing", namespaceDefaultClass("missing"))
+		stableClusterDefault(t)
 		missing := s.Name + "-missing"
 		claims := s.F.Client.CoreV1().PersistentVolumeClaims(s.Namespace)
 		// Dry runs until volplace's namespace cache has the annotation.
@@ -153,6 +133,111 @@ func TestWebhookDefaultStorageClass(t *testing.T) {
 			hookPVCDefaultClass, missing, s.Namespace, webhook.AnnNamespaceDefaultClass)
 		expectInvalid(t, err, "spec.storageClassName", want)
 	})
+}
+
+// kube-apiserver's DefaultStorageClass plugin, on as on every managed
+// cluster, fills in the cluster default of a claim without class before the
+// webhooks run. volplace tells that class from one the client wrote by the
+// claim's managedFields: whatever the client (kubectl create, client-side
+// and server-side kubectl apply, client-go, a dry run, a request that resets
+// managedFields), a claim without class gets its namespace's default, and a
+// claim that names the cluster default keeps it.
+func TestWebhookDefaultStorageClassPlugin(t *testing.T) {
+	t.Parallel()
+	s := NewWebhookScenario(t, "wh-plugin", namespaceDefaultClass("gold"))
+	gold := s.CreateStorageClass("gold", knownAccessModes)
+	standard := s.clusterDefault(topology.AnnIsDefaultClass)
+	s.WaitDefaulted(gold.Name)
+	client, clientWarnings := s.WarningClient()
+	claims := client.CoreV1().PersistentVolumeClaims(s.Namespace)
+
+	// create sends the claim as one client does and returns what
+	// kube-apiserver answered and the warnings.
+	kubectl := func(args ...string) func(*corev1.PersistentVolumeClaim) (*corev1.PersistentVolumeClaim, []string, error) {
+		return func(pvc *corev1.PersistentVolumeClaim) (*corev1.PersistentVolumeClaim, []string, error) {
+			pvc = pvc.DeepCopy()
+			pvc.APIVersion, pvc.Kind = "v1", "PersistentVolumeClaim"
+			manifest, err := json.Marshal(pvc)
+			if err != nil {
+				return nil, nil, err
+			}
+			out, warnings, err := s.Kubectl(manifest, append(args, "-f", "-", "-o", "json", "--show-managed-fields")...)
+			if err != nil {
+				return nil, warnings, err
+			}
+			got := &corev1.PersistentVolumeClaim{}
+			if err := json.Unmarshal([]byte(out), got); err != nil {
+				return nil, warnings, fmt.Errorf("kubectl's output: %w\n%s", err, out)
+			}
+			return got, warnings, nil
+		}
+	}
+	clientGo := func(opts metav1.CreateOptions, managed []metav1.ManagedFieldsEntry) func(*corev1.PersistentVolumeClaim) (*corev1.PersistentVolumeClaim, []string, error) {
+		return func(pvc *corev1.PersistentVolumeClaim) (*corev1.PersistentVolumeClaim, []string, error) {
+			pvc = pvc.DeepCopy()
+			pvc.ManagedFields = managed
+			got, err := claims.Create(s.ctx(), pvc, opts)
+			return got, clientWarnings.Take(), err
+		}
+	}
+	clients := []struct {
+		name   string
+		create func(*corev1.PersistentVolumeClaim) (*corev1.PersistentVolumeClaim, []string, error)
+	}{
+		{"kubectl create", kubectl("create")},
+		{"kubectl apply", kubectl("apply")},
+		{"kubectl apply --server-side", kubectl("apply", "--server-side")},
+		{"client-go", clientGo(metav1.CreateOptions{}, nil)},
+		{"client-go dry run", clientGo(dryRun, nil)},
+		// [{}] resets managedFields: kube-apiserver still records the
+		// request's own fields.
+		{"client-go resetting managedFields", clientGo(metav1.CreateOptions{}, []metav1.ManagedFieldsEntry{{}})},
+	}
+	nsWarning := fmt.Sprintf("spec.storageClassName set to %q: the default StorageClass of namespace %s (annotation %s)", gold.Name, s.Namespace, webhook.AnnNamespaceDefaultClass)
+	for i, c := range clients {
+		for _, tc := range []struct {
+			name         string
+			class        *string
+			want         string
+			wantWarnings []string
+		}{
+			{"without class: the namespace's default", nil, gold.Name, []string{nsWarning}},
+			{"naming the cluster default: kept", &standard.Name, standard.Name, nil},
+		} {
+			t.Run(c.name+"/"+tc.name, func(t *testing.T) {
+				name := fmt.Sprintf("data-%d", i)
+				if tc.class != nil {
+					name += "-named"
+				}
+				got, warnings, err := c.create(newClaim(s.Namespace, name, tc.class))
+				if err != nil {
+					t.Fatalf("creating claim %s: %v", name, err)
+				}
+				if deref(got.Spec.StorageClassName) != tc.want {
+					t.Errorf("claim %s: storageClassName %v, want %s", name, deref(got.Spec.StorageClassName), tc.want)
+				}
+				expectWarnings(t, "creating claim "+name, warnings, tc.wantWarnings...)
+				// What volplace read: kube-apiserver records the
+				// request's fields before admission, and no admission
+				// step's.
+				var owners []string
+				for _, e := range got.ManagedFields {
+					t.Logf("managedFields: manager %q, operation %s: %s", e.Manager, e.Operation, e.FieldsV1.GetRawString())
+					if e.FieldsV1 != nil && strings.Contains(e.FieldsV1.GetRawString(), `"f:storageClassName"`) {
+						owners = append(owners, e.Manager)
+					}
+				}
+				switch {
+				case len(got.ManagedFields) == 0:
+					t.Errorf("claim %s has no managedFields", name)
+				case tc.class == nil && len(owners) > 0:
+					t.Errorf("claim %s: %v own spec.storageClassName, which the request did not set", name, owners)
+				case tc.class != nil && len(owners) == 0:
+					t.Errorf("claim %s: no field manager owns spec.storageClassName, which the request set", name)
+				}
+			})
+		}
+	}
 }
 
 // expectInvalid checks that an API error is Invalid, names a field among
@@ -472,6 +557,7 @@ func TestWebhookCertificateRotation(t *testing.T) {
 	t.Run("serving files replaced", func(t *testing.T) {
 		t.Parallel()
 		s := NewWebhookScenario(t, "wh-rotate-files", ownWebhooks, namespaceDefaultClass("ebs"))
+		stableClusterDefault(t)
 		class := s.CreateStorageClass("ebs", ebsProvisioner)
 		s.SyncVolplace()
 		s.OwnWebhookConfigurations(s.F.WebhookAddr, s.F.WebhookCA.CertPEM)
@@ -511,6 +597,7 @@ func TestWebhookCertificateRotation(t *testing.T) {
 	t.Run("self-signed CA rotated", func(t *testing.T) {
 		t.Parallel()
 		s := NewWebhookScenario(t, "wh-rotate-ca", ownWebhooks, namespaceDefaultClass("ebs"))
+		stableClusterDefault(t)
 		class := s.CreateStorageClass("ebs", ebsProvisioner)
 		s.SyncVolplace()
 		port, err := harness.FreePort()
