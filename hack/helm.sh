@@ -9,9 +9,9 @@
 # binary; progress goes to stderr. test/deploy runs it to find helm.
 #
 # Environment:
-#   HELM        if set to an executable, it is printed and nothing is built.
-#   TOOLS_DIR   cache dir (default ${VOLPLACE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/volplace}/tools,
-#               the Makefile's TOOLS_DIR).
+#   VOLPLACE_HELM  if set to an executable, it is printed and nothing is built.
+#   TOOLS_DIR      cache dir (default ${VOLPLACE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/volplace}/tools,
+#                  the Makefile's TOOLS_DIR).
 #
 # Idempotent; concurrent runs are serialised with flock where available and
 # the binary is built under a temporary name and then mv'd into place.
@@ -22,9 +22,9 @@ HELM_VERSION=v4.3.2
 log() { echo "helm: $*" >&2; }
 die() { log "error: $*"; exit 1; }
 
-if [[ -n "${HELM:-}" ]]; then
-  [[ -x "$HELM" ]] || die "HELM=$HELM is not an executable"
-  echo "$HELM"
+if [[ -n "${VOLPLACE_HELM:-}" ]]; then
+  [[ -x "$VOLPLACE_HELM" ]] || die "VOLPLACE_HELM=$VOLPLACE_HELM is not an executable"
+  echo "$VOLPLACE_HELM"
   exit 0
 fi
 
