@@ -60,7 +60,7 @@ claims go to it unless config.webhook.schedulerName says otherwise.
 {{- if and .Values.scheduler.enabled (not (hasKey $webhook "schedulerName")) }}
 {{- $_ := set $webhook "schedulerName" .Values.scheduler.schedulerName }}
 {{- end }}
-{{- $_ := set $config "webhook" $webhook }}
+{{- $_ := set $config "webhook" $webhook -}}
 apiVersion: config.volplace.io/v1alpha1
 kind: VolplaceConfiguration
 {{ toYaml $config }}
