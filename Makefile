@@ -22,8 +22,8 @@ build: ## Build bin/volplace.
 	$(GO) build -buildvcs=auto -ldflags "-X k8s.io/component-base/version.gitVersion=$(VERSION)" -o bin/volplace ./cmd/volplace
 
 .PHONY: test
-test: ## Run unit, end-to-end and storage tests with the race detector (builds the test control plane and storage stack on first use).
-	KUBEBUILDER_ASSETS="$$(hack/control-plane.sh --storage)" VOLPLACE_E2E_REQUIRED=1 $(GO) test -race -count=1 ./...
+test: ## Run unit, end-to-end and storage tests with the race detector (builds the test control plane, storage stack and helm on first use).
+	KUBEBUILDER_ASSETS="$$(hack/control-plane.sh --storage)" VOLPLACE_HELM="$$(TOOLS_DIR=$(TOOLS_DIR) hack/helm.sh)" VOLPLACE_E2E_REQUIRED=1 $(GO) test -race -count=1 ./...
 
 .PHONY: test-storage
 test-storage: ## Run the storage suite alone: kube-controller-manager, CSI sidecars and test/csidriver under volplace (test/storage), and csi-sanity on the driver.
@@ -73,6 +73,10 @@ test-unit: ## Run the tests that need no control plane.
 .PHONY: control-plane
 control-plane: ## Build (once) and print the test control plane's bin dir (with the storage stack), for KUBEBUILDER_ASSETS.
 	@hack/control-plane.sh --storage
+
+.PHONY: helm
+helm: ## Build (once) and print the pinned helm (hack/tools/helm) that test/deploy lints and renders charts/volplace with.
+	@TOOLS_DIR=$(TOOLS_DIR) hack/helm.sh
 
 .PHONY: image
 image: ## Build the container image $(IMAGE) (needs docker or podman; the Go build itself does not).

@@ -38,20 +38,25 @@ func TestKustomizationsDryRun(t *testing.T) {
 			if r.Err != nil {
 				t.Fatalf("kubectl apply -k %s --dry-run=server failed:\n%v", dir, r)
 			}
-			var warnings []string
-			for line := range strings.Lines(r.Stderr) {
-				if strings.Contains(line, "Warning:") {
-					warnings = append(warnings, strings.TrimSpace(line))
-				}
-			}
-			if len(warnings) > 0 {
-				t.Errorf("kubectl apply -k %s --dry-run=server warned:\n%s", dir, strings.Join(warnings, "\n"))
+			if w := warnings(r.Stderr); len(w) > 0 {
+				t.Errorf("kubectl apply -k %s --dry-run=server warned:\n%s", dir, strings.Join(w, "\n"))
 			}
 			if t.Failed() || testing.Verbose() {
 				t.Logf("kubectl apply -k %s --dry-run=server:\n%s%s", dir, r.Stdout, r.Stderr)
 			}
 		})
 	}
+}
+
+// warnings returns the warning lines kubectl printed on stderr.
+func warnings(stderr string) []string {
+	var out []string
+	for line := range strings.Lines(stderr) {
+		if strings.Contains(line, "Warning:") {
+			out = append(out, strings.TrimSpace(line))
+		}
+	}
+	return out
 }
 
 // TestPodTemplatesAdmitted creates, in dry-run, a Pod from the template of
