@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -62,8 +63,13 @@ func Run(ctx context.Context, o *Options, out io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("finding this program for the no-op extender: %w", err)
 	}
-	bins := binaries{Volplace: o.VolplaceBinary, Self: self, Assets: o.Assets}
+	bins := binaries{Volplace: o.VolplaceBinary, Self: self, Assets: o.Assets, Scheduler: o.SchedulerBinary}
 	variants := o.variants()
+	if bins.Scheduler == "" && slices.ContainsFunc(variants, func(v Variant) bool { return v.Plugin }) {
+		if bins.Scheduler, err = buildScheduler(ctx); err != nil {
+			return err
+		}
+	}
 	if bins.Volplace == "" && usesVolplace(variants) {
 		dir, err := os.MkdirTemp("", "throughput-build-")
 		if err != nil {
@@ -101,16 +107,44 @@ func usesVolplace(variants []Variant) bool {
 	return false
 }
 
-// buildVolplace builds ./cmd/volplace of the module holding the working
-// directory into dir.
-func buildVolplace(ctx context.Context, dir string) (string, error) {
+// moduleRoot returns the root of the module holding the working directory;
+// flag names the flag that replaces a build.
+func moduleRoot(ctx context.Context, flag string) (string, error) {
 	gomod, err := exec.CommandContext(ctx, "go", "env", "GOMOD").Output()
 	if err != nil {
 		return "", fmt.Errorf("finding the module (go env GOMOD): %w", err)
 	}
 	root := filepath.Dir(strings.TrimSpace(string(gomod)))
 	if root == "." || strings.TrimSpace(string(gomod)) == os.DevNull {
-		return "", errors.New("not inside the volplace module: run from the repository or pass --volplace-binary")
+		return "", fmt.Errorf("not inside the volplace module: run from the repository or pass %s", flag)
+	}
+	return root, nil
+}
+
+// buildScheduler builds volplace-scheduler (a nested module) with
+// hack/volplace-scheduler.sh, which prints its path.
+func buildScheduler(ctx context.Context) (string, error) {
+	root, err := moduleRoot(ctx, "--volplace-scheduler-binary")
+	if err != nil {
+		return "", err
+	}
+	klog.FromContext(ctx).Info("Building volplace-scheduler", "module", root)
+	build := exec.CommandContext(ctx, filepath.Join(root, "hack", "volplace-scheduler.sh"))
+	build.Dir = root
+	build.Stderr = os.Stderr
+	out, err := build.Output()
+	if err != nil {
+		return "", fmt.Errorf("building volplace-scheduler (hack/volplace-scheduler.sh): %w", err)
+	}
+	return strings.TrimSpace(string(out)), nil
+}
+
+// buildVolplace builds ./cmd/volplace of the module holding the working
+// directory into dir.
+func buildVolplace(ctx context.Context, dir string) (string, error) {
+	root, err := moduleRoot(ctx, "--volplace-binary")
+	if err != nil {
+		return "", err
 	}
 	bin := filepath.Join(dir, "volplace")
 	klog.FromContext(ctx).Info("Building volplace", "module", root)

@@ -15,8 +15,17 @@ import (
 // binaries are the programs a run starts.
 type binaries struct {
 	// Volplace is `volplace`; Self this program (for noop-extender);
-	// Assets the directory with kube-scheduler.
-	Volplace, Self, Assets string
+	// Assets the directory with kube-scheduler; Scheduler is
+	// volplace-scheduler (the plugin variant).
+	Volplace, Self, Assets, Scheduler string
+}
+
+// scheduler returns the scheduler binary of a variant.
+func (b binaries) scheduler(v Variant) string {
+	if v.Plugin {
+		return b.Scheduler
+	}
+	return filepath.Join(b.Assets, "kube-scheduler")
 }
 
 // extenderProcess is a running extender.
@@ -86,8 +95,8 @@ func freeAddr() (string, error) {
 	return "127.0.0.1:" + strconv.Itoa(port), nil
 }
 
-// startScheduler starts kube-scheduler at --v=2 with the variant's
-// configuration, written into dir.
+// startScheduler starts kube-scheduler (volplace-scheduler for the plugin
+// variant) at --v=2 with the variant's configuration, written into dir.
 func startScheduler(bins binaries, dir string, cfg schedulerConfig) (*harness.Process, error) {
 	data, err := cfg.YAML()
 	if err != nil {
@@ -101,7 +110,7 @@ func startScheduler(bins binaries, dir string, cfg schedulerConfig) (*harness.Pr
 	if err != nil {
 		return nil, fmt.Errorf("finding a free port: %w", err)
 	}
-	return harness.StartProcess("kube-scheduler", dir, filepath.Join(bins.Assets, "kube-scheduler"), []string{
+	return harness.StartProcess("kube-scheduler", dir, bins.scheduler(cfg.Variant), []string{
 		"--config=" + configPath,
 		"--v=2", // the level of "Successfully bound pod to node"
 		"--bind-address=127.0.0.1",

@@ -40,6 +40,9 @@ type Options struct {
 	Timeout time.Duration
 	// VolplaceBinary is a prebuilt volplace; empty builds ./cmd/volplace.
 	VolplaceBinary string
+	// SchedulerBinary is a prebuilt volplace-scheduler; empty builds it
+	// with hack/volplace-scheduler.sh when the plugin variant runs.
+	SchedulerBinary string
 	// Assets is the directory with etcd, kube-apiserver and kube-scheduler.
 	Assets string
 	// ProfileSeconds, when positive, records a CPU profile of volplace
@@ -79,6 +82,7 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.DurationVar(&o.Timeout, "timeout", o.Timeout, "How long a run may wait for every pod to be bound.")
 	fs.StringVar(&o.VolplaceBinary, "volplace-binary", o.VolplaceBinary, "A prebuilt volplace binary; empty builds ./cmd/volplace of this module.")
 	fs.IntVar(&o.ProfileSeconds, "volplace-profile-seconds", o.ProfileSeconds, "Record volplace's CPU profile for this many seconds from kube-scheduler's start into the run's directory (kept); 0 records none.")
+	fs.StringVar(&o.SchedulerBinary, "volplace-scheduler-binary", o.SchedulerBinary, "A prebuilt volplace-scheduler for the plugin variant; empty builds it with hack/volplace-scheduler.sh.")
 	fs.StringVar(&o.Assets, "assets", o.Assets, "Directory with etcd, kube-apiserver and kube-scheduler; empty means $"+harness.EnvAssets+" (hack/control-plane.sh prints it).")
 }
 

@@ -26,7 +26,7 @@ func TestOptionsValidate(t *testing.T) {
 		{name: "fraction", modify: func(o *Options) { o.VolumeFraction = 1.5 },
 			want: "--volume-fraction must be between 0 and 1, not 1.5"},
 		{name: "unknown variant", modify: func(o *Options) { o.Variants = []string{"fast"} },
-			want: `--variants: unknown variant "fast": want none, noop or volplace, optionally followed by -only and -managed`},
+			want: `--variants: unknown variant "fast": want plugin, or none, noop or volplace, optionally followed by -only and -managed`},
 		{name: "twice", modify: func(o *Options) { o.Variants = []string{"noop", "noop"} },
 			want: "--variants names noop twice"},
 		{name: "output", modify: func(o *Options) { o.Output = "csv" },

@@ -71,6 +71,11 @@ func newReport(o *Options, variants []Variant, results []Result) *Report {
 // -managed (what gating saves), the no-op extender in the same profile
 // (what volplace adds to the transport), and no extender at all.
 func baselines(v Variant) []Variant {
+	if v.Plugin {
+		// volplace-scheduler replaces the extender deployment and the
+		// in-tree volume filters of kube-scheduler alone.
+		return []Variant{{Extender: ExtenderVolplace}, {Extender: ExtenderNone}}
+	}
 	var out []Variant
 	if v.Managed {
 		unmanaged := v

@@ -20,6 +20,13 @@ const storageResource = webhook.StorageResource
 // volumes to the extender.
 var volumePlugins = []string{"VolumeBinding", "VolumeZone", "NodeVolumeLimits", "VolumeRestrictions"}
 
+// pluginReplaces are the in-tree plugins volplace-scheduler's profile
+// disables: the Volplace plugin covers them, VolumeBinding binds.
+var pluginReplaces = []string{"VolumeZone", "NodeVolumeLimits", "VolumeRestrictions"}
+
+// volplacePlugin is the name volplace-scheduler registers its plugin under.
+const volplacePlugin = "Volplace"
+
 // extenderTimeout is the extenders' httpTimeout: far above any answer time,
 // so that a slow answer shows as a low rate rather than as failures.
 const extenderTimeout = 5 * time.Second
@@ -42,12 +49,21 @@ type schedulerConfig struct {
 // strictly and would refuse fields it does not know, even empty ones.
 func (c schedulerConfig) YAML() ([]byte, error) {
 	profile := map[string]any{"schedulerName": "default-scheduler"}
-	if c.Variant.ExtenderOnly {
-		disabled := make([]schedulerconfigv1.Plugin, 0, len(volumePlugins))
-		for _, name := range volumePlugins {
-			disabled = append(disabled, schedulerconfigv1.Plugin{Name: name})
+	plugins := func(names []string) []schedulerconfigv1.Plugin {
+		out := make([]schedulerconfigv1.Plugin, 0, len(names))
+		for _, name := range names {
+			out = append(out, schedulerconfigv1.Plugin{Name: name})
 		}
-		profile["plugins"] = map[string]any{"multiPoint": map[string]any{"disabled": disabled}}
+		return out
+	}
+	switch {
+	case c.Variant.Plugin:
+		profile["plugins"] = map[string]any{"multiPoint": map[string]any{
+			"enabled":  plugins([]string{volplacePlugin}),
+			"disabled": plugins(pluginReplaces),
+		}}
+	case c.Variant.ExtenderOnly:
+		profile["plugins"] = map[string]any{"multiPoint": map[string]any{"disabled": plugins(volumePlugins)}}
 	}
 	cfg := map[string]any{
 		"apiVersion":       schedulerconfigv1.SchemeGroupVersion.String(),

@@ -13,6 +13,7 @@ import (
 func TestSchedulerConfig(t *testing.T) {
 	type summary struct {
 		QPS       float32
+		Enabled   []string
 		Disabled  []string
 		Extenders int
 		URL       string
@@ -26,6 +27,7 @@ func TestSchedulerConfig(t *testing.T) {
 		{variant: "none", want: summary{QPS: 100}},
 		{variant: "none-only", want: summary{QPS: 100, Disabled: volumePlugins}},
 		{variant: "noop", want: summary{QPS: 100, Extenders: 1, URL: "http://127.0.0.1:1", Timeout: extenderTimeout}},
+		{variant: "plugin", want: summary{QPS: 100, Enabled: []string{"Volplace"}, Disabled: []string{"VolumeZone", "NodeVolumeLimits", "VolumeRestrictions"}}},
 		{variant: "volplace-only-managed", want: summary{
 			QPS: 100, Disabled: volumePlugins, Extenders: 1, URL: "http://127.0.0.1:1", Timeout: extenderTimeout,
 			Managed: []schedulerconfigv1.ExtenderManagedResource{{Name: "volplace.io/storage", IgnoredByScheduler: true}},
@@ -54,6 +56,9 @@ func TestSchedulerConfig(t *testing.T) {
 				t.Errorf("burst = %d, want 100", cfg.ClientConnection.Burst)
 			}
 			if p := cfg.Profiles[0].Plugins; p != nil {
+				for _, e := range p.MultiPoint.Enabled {
+					got.Enabled = append(got.Enabled, e.Name)
+				}
 				for _, d := range p.MultiPoint.Disabled {
 					got.Disabled = append(got.Disabled, d.Name)
 				}

@@ -25,8 +25,15 @@ const (
 	suffixManaged = "-managed"
 )
 
+// variantPlugin names the variant that runs volplace-scheduler: no
+// extender, volplace's rules as the Volplace framework plugin in place of
+// NodeVolumeLimits, VolumeZone and VolumeRestrictions.
+const variantPlugin = "plugin"
+
 // Variant is one configuration under test.
 type Variant struct {
+	// Plugin runs volplace-scheduler instead of kube-scheduler.
+	Plugin bool
 	// Extender is the extender called, if any.
 	Extender Extender
 	// ExtenderOnly disables the in-tree volume plugins (VolumeBinding,
@@ -40,6 +47,9 @@ type Variant struct {
 
 // ParseVariant parses "<extender>[-only][-managed]".
 func ParseVariant(name string) (Variant, error) {
+	if name == variantPlugin {
+		return Variant{Extender: ExtenderNone, Plugin: true}, nil
+	}
 	rest := name
 	var v Variant
 	if s, ok := strings.CutSuffix(rest, suffixManaged); ok {
@@ -52,7 +62,7 @@ func ParseVariant(name string) (Variant, error) {
 	case ExtenderNone, ExtenderNoop, ExtenderVolplace:
 		v.Extender = e
 	default:
-		return Variant{}, fmt.Errorf("unknown variant %q: want none, noop or volplace, optionally followed by %s and %s", name, suffixOnly, suffixManaged)
+		return Variant{}, fmt.Errorf("unknown variant %q: want %s, or none, noop or volplace, optionally followed by %s and %s", name, variantPlugin, suffixOnly, suffixManaged)
 	}
 	if v.Managed && v.Extender == ExtenderNone {
 		return Variant{}, fmt.Errorf("variant %q: %s needs an extender", name, suffixManaged)
@@ -62,6 +72,9 @@ func ParseVariant(name string) (Variant, error) {
 
 // String is the variant's name, as ParseVariant reads it.
 func (v Variant) String() string {
+	if v.Plugin {
+		return variantPlugin
+	}
 	s := string(v.Extender)
 	if v.ExtenderOnly {
 		s += suffixOnly

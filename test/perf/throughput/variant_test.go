@@ -19,6 +19,8 @@ func TestParseVariant(t *testing.T) {
 		{name: "noop-managed", want: Variant{Extender: ExtenderNoop, Managed: true}},
 		{name: "volplace-only-managed", want: Variant{Extender: ExtenderVolplace, ExtenderOnly: true, Managed: true}},
 		{name: "none-only", want: Variant{Extender: ExtenderNone, ExtenderOnly: true}},
+		{name: "plugin", want: Variant{Extender: ExtenderNone, Plugin: true}},
+		{name: "plugin-only", wantErr: true},
 		{name: "none-managed", wantErr: true},
 		{name: "volplace-managed-only", wantErr: true},
 		{name: "kube", wantErr: true},
@@ -51,6 +53,7 @@ func TestBaselines(t *testing.T) {
 		{variant: "volplace-only", want: []string{"noop-only", "none-only"}},
 		{variant: "volplace-managed", want: []string{"volplace", "noop-managed", "none"}},
 		{variant: "noop-managed", want: []string{"noop", "none"}},
+		{variant: "plugin", want: []string{"volplace", "none"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.variant, func(t *testing.T) {
