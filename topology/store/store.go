@@ -22,7 +22,7 @@ const (
 func podIndexers() cache.Indexers {
 	return cache.Indexers{
 		indexByClaim: func(obj any) ([]string, error) {
-			r, ok := obj.(*podRecord)
+			r, ok := asRecord(obj)
 			if !ok {
 				return nil, nil
 			}
