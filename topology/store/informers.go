@@ -108,9 +108,14 @@ func (s *Store) trackNodes(nodes, csiNodes cache.SharedIndexInformer) error {
 func (s *Store) trackUsage(pods, attachments, claims, volumes, classes cache.SharedIndexInformer) error {
 	return s.addHandlers(
 		handler{pods, cache.ResourceEventHandlerFuncs{
-			AddFunc:    func(obj any) { onPod(obj, s.refreshPod) },
-			UpdateFunc: func(_, obj any) { onPod(obj, s.refreshPod) },
-			DeleteFunc: func(obj any) { onPod(obj, func(r *podRecord) { s.usage.set(podHolder(r), holding{}) }) },
+			AddFunc:    func(obj any) { onPod(obj, s.refreshPodEvent) },
+			UpdateFunc: func(_, obj any) { onPod(obj, s.refreshPodEvent) },
+			DeleteFunc: func(obj any) {
+				onPod(obj, func(r *podRecord) {
+					s.assumed.set(podHolder(r), "")
+					s.usage.set(podHolder(r), holding{})
+				})
+			},
 		}},
 		handler{attachments, cache.ResourceEventHandlerFuncs{
 			AddFunc:    func(obj any) { onObject(obj, s.refreshAttachment) },
