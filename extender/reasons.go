@@ -6,7 +6,7 @@ const (
 	// ErrReasonClaimInFlight rejects every node, for now, for a pod whose
 	// single-node claim another pod is being placed with: once that pod's
 	// binding shows, the ReadWriteOnce guard sends this one to the same node.
-	ErrReasonClaimInFlight = "node(s) unavailable due to ReadWriteOnce volume being placed with another pod"
+	ErrReasonClaimInFlight = topology.ErrReasonClaimInFlight
 	// codeClaimInFlight labels ErrReasonClaimInFlight in metrics.
-	codeClaimInFlight topology.Code = "ClaimInFlight"
+	codeClaimInFlight = topology.CodeClaimInFlight
 )

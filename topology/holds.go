@@ -9,6 +9,15 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 )
 
+// ErrReasonClaimInFlight rejects every node, for now, for a pod whose
+// single-node claim another pod holds (Holds.ExclusiveHeldByOther): once
+// that pod's binding shows, the ReadWriteOnce guard sends this one to the
+// same node. The extender and the scheduler plugin both report it.
+const ErrReasonClaimInFlight = "node(s) unavailable due to ReadWriteOnce volume being placed with another pod"
+
+// CodeClaimInFlight labels ErrReasonClaimInFlight.
+const CodeClaimInFlight Code = "ClaimInFlight"
+
 // DefaultHoldTTL is how long a pod's holds last after it passes filter:
 // longer than kube-scheduler needs to reach the binding of a pod, which is
 // when the API shows what the pod took.

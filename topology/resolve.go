@@ -113,3 +113,13 @@ func AllNodes(c Cluster) []Candidate {
 	}
 	return out
 }
+
+// ResolveNode returns the candidate of one named node: ResolveNodes for a
+// caller that asks about one node at a time, as a kube-scheduler Filter
+// plugin does. name is read only during the call.
+func ResolveNode(c Cluster, name []byte) Candidate {
+	if info, ok := c.NodeInfo(name); ok {
+		return Candidate{Name: info.Name(), Info: info, index: int32(info.Index)}
+	}
+	return Candidate{Name: string(name), index: -1}
+}

@@ -115,3 +115,22 @@ func TestAllNodes(t *testing.T) {
 		t.Errorf("candidates (-want,+got):\n%s", diff)
 	}
 }
+
+// TestResolveNode checks the candidate of one name against ResolveNodes'
+// candidate of the same name, for a node the cache holds and one it does
+// not.
+func TestResolveNode(t *testing.T) {
+	cluster, err := store.NewStatic(st.MakeNode("n1").Obj())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"n1", "gone"} {
+		t.Run(name, func(t *testing.T) {
+			want := topology.ResolveNodes(cluster, [][]byte{[]byte(name)}, 1)[0]
+			got := topology.ResolveNode(cluster, []byte(name))
+			if got.Name != want.Name || got.Info != want.Info {
+				t.Errorf("ResolveNode = {%s %p}, ResolveNodes gives {%s %p}", got.Name, got.Info, want.Name, want.Info)
+			}
+		})
+	}
+}

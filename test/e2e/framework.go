@@ -31,8 +31,35 @@ const (
 	ProfileVolplaceOnly = "volplace-only"
 )
 
-// Profiles lists both profiles.
+// Profiles lists the profiles the scenarios run under: both of
+// kube-scheduler's, and ProfileVolplaceScheduler when volplace-scheduler
+// runs (TestMain adds it).
 var Profiles = []string{ProfileDefault, ProfileVolplaceOnly}
+
+// ProfileVolplaceScheduler is the profile of volplace-scheduler, kube-scheduler
+// with volplace's plugin instead of the extender, started when
+// EnvVolplaceScheduler names its binary.
+const ProfileVolplaceScheduler = "volplace-scheduler"
+
+// EnvVolplaceScheduler names the volplace-scheduler binary:
+// VOLPLACE_SCHEDULER="$(hack/volplace-scheduler.sh)".
+const EnvVolplaceScheduler = "VOLPLACE_SCHEDULER"
+
+// volplaceSchedulerConfigTemplate configures volplace-scheduler as
+// manifests/scheduler/volplace-scheduler-config.yaml does: %[1]s is its
+// kubeconfig.
+const volplaceSchedulerConfigTemplate = schedulerConfigHeader + `profiles:
+- schedulerName: ` + ProfileVolplaceScheduler + `
+  plugins:
+    multiPoint:
+      enabled:
+      - name: Volplace
+        weight: 1
+      disabled:
+      - name: NodeVolumeLimits
+      - name: VolumeZone
+      - name: VolumeRestrictions
+`
 
 // Timeouts of the harness.
 const (
@@ -125,16 +152,18 @@ type Framework struct {
 	// for the components started as processes.
 	Kubeconfig string
 
-	assets        string
-	dir           string
-	keepDir       atomic.Bool
-	cp            *harness.ControlPlane
-	volplaceLog   string
-	scheduler     *harness.Process
-	inTree        *harness.Process
-	controllerMgr *harness.Process
-	webhooksOnce  sync.Once
-	webhooksErr   error
+	assets      string
+	dir         string
+	keepDir     atomic.Bool
+	cp          *harness.ControlPlane
+	volplaceLog string
+	scheduler   *harness.Process
+	inTree      *harness.Process
+	// volplaceScheduler runs when EnvVolplaceScheduler is set.
+	volplaceScheduler *harness.Process
+	controllerMgr     *harness.Process
+	webhooksOnce      sync.Once
+	webhooksErr       error
 }
 
 // Start brings up etcd and kube-apiserver, volplace (with its webhook
@@ -190,8 +219,19 @@ func StartWith(ctx context.Context, assets string, opts Options) (f *Framework, 
 			return f, err
 		}
 	}
+	if bin := os.Getenv(EnvVolplaceScheduler); bin != "" {
+		f.volplaceScheduler, err = harness.StartScheduler(ctx, bin, f.dir, "volplace-scheduler", f.Kubeconfig,
+			fmt.Sprintf(volplaceSchedulerConfigTemplate, f.Kubeconfig))
+		if err != nil {
+			return f, fmt.Errorf("starting volplace-scheduler: %w", err)
+		}
+	}
 	return f, nil
 }
+
+// RunsVolplaceScheduler reports whether volplace-scheduler runs, with
+// profile ProfileVolplaceScheduler.
+func (f *Framework) RunsVolplaceScheduler() bool { return f.volplaceScheduler != nil }
 
 // startStorageComponents starts kube-controller-manager and the in-tree
 // kube-scheduler.
@@ -288,7 +328,7 @@ func (f *Framework) startScheduler(ctx context.Context) error {
 // kube-apiserver and etcd. It is safe on a partly started Framework.
 func (f *Framework) Stop() error {
 	var errs []error
-	for _, p := range []*harness.Process{f.inTree, f.controllerMgr, f.scheduler} {
+	for _, p := range []*harness.Process{f.volplaceScheduler, f.inTree, f.controllerMgr, f.scheduler} {
 		if err := p.Stop(); err != nil {
 			errs = append(errs, err)
 		}

@@ -47,6 +47,10 @@ func TestMain(m *testing.M) {
 		fmt.Fprintf(os.Stderr, "e2e: kube-scheduler runs with:\n%s", f.SchedulerConfig)
 	}
 	fw = f
+	if f.RunsVolplaceScheduler() {
+		Profiles = append(Profiles, ProfileVolplaceScheduler)
+		fmt.Fprintf(os.Stderr, "e2e: volplace-scheduler (%s) runs the scenarios too, as profile %s\n", os.Getenv(EnvVolplaceScheduler), ProfileVolplaceScheduler)
+	}
 
 	code := m.Run()
 	// Webhook and explain scenarios alone may schedule nothing.
@@ -138,8 +142,11 @@ func pending(reason string) string { return "Pending: " + reason }
 // profileTag names a profile in scenario names (which become namespace,
 // node and driver names).
 func profileTag(profile string) string {
-	if profile == ProfileDefault {
+	switch profile {
+	case ProfileDefault:
 		return "dflt"
+	case ProfileVolplaceScheduler:
+		return "vpsched"
 	}
 	return "vponly"
 }
@@ -165,8 +172,10 @@ func underBothProfiles(t *testing.T, name string, run func(*Scenario) Placement)
 	if t.Failed() {
 		return
 	}
-	if diff := cmp.Diff(got[ProfileDefault], got[ProfileVolplaceOnly]); diff != "" {
-		t.Errorf("the profiles placed the pods differently (-%s +%s):\n%s", ProfileDefault, ProfileVolplaceOnly, diff)
+	for _, profile := range Profiles[1:] {
+		if diff := cmp.Diff(got[ProfileDefault], got[profile]); diff != "" {
+			t.Errorf("the profiles placed the pods differently (-%s +%s):\n%s", ProfileDefault, profile, diff)
+		}
 	}
 }
 

@@ -1,6 +1,8 @@
 // Package layout checks the import rules that the packages' doc.go files
 // state: the rules do not depend on the store or the servers, the servers
-// not on each other, and nothing in the product on k8s.io/kubernetes.
+// not on each other, and nothing in the product on k8s.io/kubernetes (the
+// scheduler plugin included: only the nested module cmd/volplace-scheduler
+// imports it).
 package layout
 
 import (
@@ -24,6 +26,10 @@ var forbidden = map[string][]string{
 	"topology/store": {module + "/extender", module + "/webhook", module + "/cmd/", "k8s.io/kubernetes/"},
 	"extender":       {module + "/topology/store", module + "/webhook", module + "/cmd/", "k8s.io/kubernetes/"},
 	"webhook":        {module + "/topology/store", module + "/extender", module + "/cmd/", "k8s.io/kubernetes/"},
+	// The scheduler plugin builds its store over kube-scheduler's informers;
+	// the binary that imports k8s.io/kubernetes is the nested module
+	// cmd/volplace-scheduler.
+	"plugin": {module + "/extender", module + "/webhook", module + "/cmd/", "k8s.io/kubernetes/"},
 	"cmd/volplace/app/simulate": {
 		module + "/extender", module + "/webhook", "k8s.io/kubernetes/",
 	},

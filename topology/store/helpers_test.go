@@ -36,9 +36,16 @@ func evaluate(t *testing.T, objs []runtime.Object, pod *corev1.Pod) []topology.N
 // over it, synced; the informers stop with the test.
 func syncedStore(t *testing.T, objs ...runtime.Object) (*fake.Clientset, *store.Store) {
 	t.Helper()
+	return syncedStoreWith(t, store.New, objs...)
+}
+
+// syncedStoreWith is syncedStore with the store built by newStore (store.New
+// or store.NewShared).
+func syncedStoreWith(t *testing.T, newStore func(informers.SharedInformerFactory) (*store.Store, error), objs ...runtime.Object) (*fake.Clientset, *store.Store) {
+	t.Helper()
 	client := fake.NewClientset(objs...)
 	factory := informers.NewSharedInformerFactory(client, 0)
-	s, err := store.New(factory)
+	s, err := newStore(factory)
 	if err != nil {
 		t.Fatal(err)
 	}

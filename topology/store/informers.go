@@ -14,7 +14,21 @@ import (
 // registers the informers and indexes volplace needs with the factory, sets
 // CacheTransform on those informers, and keeps its indexes current from
 // their events. Call it before starting the factory.
-func New(factory informers.SharedInformerFactory) (*Store, error) {
+func New(factory informers.SharedInformerFactory) (*Store, error) { return newStore(factory, true) }
+
+// NewShared is New over a factory whose informers another component owns
+// and reads, such as kube-scheduler's (a scheduler plugin): it sets no
+// transform. An informer has one transform, which replaces the owner's
+// (kube-scheduler trims its pods' managed fields), and CacheTransform
+// changes what the owner reads: Pods become records, Nodes lose their
+// taints and conditions. The store then reads whole objects, building a
+// pod's record where it needs one, and costs the memory the owner's
+// informers cost anyway. Call it before the factory starts.
+func NewShared(factory informers.SharedInformerFactory) (*Store, error) {
+	return newStore(factory, false)
+}
+
+func newStore(factory informers.SharedInformerFactory, transform bool) (*Store, error) {
 	core, storage := factory.Core().V1(), factory.Storage().V1()
 	type informer struct {
 		inf      cache.SharedIndexInformer
@@ -35,8 +49,10 @@ func New(factory informers.SharedInformerFactory) (*Store, error) {
 		{storage.VolumeAttachments().Informer(), attachmentIndexers(), &s.attachments},
 	} {
 		// The indexes and handlers read pods as records.
-		if err := i.inf.SetTransform(CacheTransform); err != nil {
-			return nil, fmt.Errorf("setting the cache transform: %w", err)
+		if transform {
+			if err := i.inf.SetTransform(CacheTransform); err != nil {
+				return nil, fmt.Errorf("setting the cache transform: %w", err)
+			}
 		}
 		if len(i.indexers) > 0 {
 			if err := i.inf.AddIndexers(i.indexers); err != nil {
@@ -92,9 +108,14 @@ func (s *Store) trackNodes(nodes, csiNodes cache.SharedIndexInformer) error {
 func (s *Store) trackUsage(pods, attachments, claims, volumes, classes cache.SharedIndexInformer) error {
 	return s.addHandlers(
 		handler{pods, cache.ResourceEventHandlerFuncs{
-			AddFunc:    func(obj any) { onObject(obj, s.refreshPod) },
-			UpdateFunc: func(_, obj any) { onObject(obj, s.refreshPod) },
-			DeleteFunc: func(obj any) { onObject(obj, func(r *podRecord) { s.usage.set(podHolder(r), holding{}) }) },
+			AddFunc:    func(obj any) { onPod(obj, s.refreshPodEvent) },
+			UpdateFunc: func(_, obj any) { onPod(obj, s.refreshPodEvent) },
+			DeleteFunc: func(obj any) {
+				onPod(obj, func(r *podRecord) {
+					s.assumed.set(podHolder(r), "")
+					s.usage.set(podHolder(r), holding{})
+				})
+			},
 		}},
 		handler{attachments, cache.ResourceEventHandlerFuncs{
 			AddFunc:    func(obj any) { onObject(obj, s.refreshAttachment) },

@@ -13,6 +13,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes/fake"
 
 	"github.com/volplace/volplace/topology"
@@ -22,10 +23,23 @@ import (
 
 // TestInformerStoreTracksUsage follows a node's volume count through
 // events: a pod scheduled with an unbound claim, the claim's binding, a
-// VolumeAttachment of the same volume, and the pod's deletion.
+// VolumeAttachment of the same volume, and the pod's deletion; over
+// informers volplace trims (New) and over whole objects (NewShared).
 func TestInformerStoreTracksUsage(t *testing.T) {
+	for _, tt := range []struct {
+		name     string
+		newStore func(informers.SharedInformerFactory) (*store.Store, error)
+	}{
+		{name: "New", newStore: store.New},
+		{name: "NewShared", newStore: store.NewShared},
+	} {
+		t.Run(tt.name, func(t *testing.T) { testTracksUsage(t, tt.newStore) })
+	}
+}
+
+func testTracksUsage(t *testing.T, newStore func(informers.SharedInformerFactory) (*store.Store, error)) {
 	ctx := t.Context()
-	client, snap := syncedStore(t,
+	client, snap := syncedStoreWith(t, newStore,
 		st.MakeNode("n1").Obj(),
 		st.MakeStorageClass("wffc", driver).Obj(),
 		st.MakePVC("data").Class("wffc").Obj(),

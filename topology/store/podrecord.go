@@ -5,6 +5,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/tools/cache"
 
 	"github.com/volplace/volplace/topology"
 )
@@ -78,16 +79,53 @@ func (r *podRecord) DeepCopyObject() runtime.Object {
 	return &c
 }
 
-// pods returns the records among objs as Pods.
+// pods returns the pods among objs as Pods: records as the Pods they
+// stand for, Pods (an informer shared without CacheTransform, NewShared)
+// as they are.
 func pods(objs []any) []*corev1.Pod {
 	out := make([]*corev1.Pod, 0, len(objs))
 	for _, obj := range objs {
-		if r, ok := obj.(*podRecord); ok {
-			out = append(out, r.pod())
+		switch o := obj.(type) {
+		case *podRecord:
+			out = append(out, o.pod())
+		case *corev1.Pod:
+			out = append(out, o)
 		}
 	}
 	return out
 }
 
-// records returns the records among objs.
-func records(objs []any) []*podRecord { return list[*podRecord](objs) }
+// asRecord returns a cached pod as a record: the record CacheTransform
+// stored, or one built from a Pod that an informer shared with another
+// component (NewShared) stores whole.
+func asRecord(obj any) (*podRecord, bool) {
+	switch o := obj.(type) {
+	case *podRecord:
+		return o, true
+	case *corev1.Pod:
+		return newPodRecord(o), true
+	}
+	return nil, false
+}
+
+// records returns the pods among objs as records.
+func records(objs []any) []*podRecord {
+	out := make([]*podRecord, 0, len(objs))
+	for _, obj := range objs {
+		if r, ok := asRecord(obj); ok {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// onPod calls f with the event's pod as a record, unwrapping a deletion
+// whose final state is unknown.
+func onPod(obj any, f func(*podRecord)) {
+	if d, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+		obj = d.Obj
+	}
+	if r, ok := asRecord(obj); ok {
+		f(r)
+	}
+}

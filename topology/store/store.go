@@ -22,7 +22,7 @@ const (
 func podIndexers() cache.Indexers {
 	return cache.Indexers{
 		indexByClaim: func(obj any) ([]string, error) {
-			r, ok := obj.(*podRecord)
+			r, ok := asRecord(obj)
 			if !ok {
 				return nil, nil
 			}
@@ -100,6 +100,9 @@ type Store struct {
 	// shrinks are what each CSIStorageCapacity's last write took off its
 	// report, by namespace/name, guarded by capacityMu.
 	shrinks map[string]shrink
+	// assumed are the pods reserved on a node whose binding the informer
+	// does not show yet (AssumePod).
+	assumed assumed
 
 	// synced are the informers' and handlers' HasSynced, none for a static
 	// store; hasSynced latches: an informer does not unsync.
@@ -305,7 +308,7 @@ func (s *Store) CapacitiesByClass(class string) []*storagev1.CSIStorageCapacity 
 // PodsByClaim lists the pods that use a claim, directly or as a generic
 // ephemeral volume.
 func (s *Store) PodsByClaim(namespace, claim string) []*corev1.Pod {
-	return pods(s.podsByClaim(namespace, claim))
+	return s.withAssumed(pods(s.podsByClaim(namespace, claim)))
 }
 
 func (s *Store) podsByClaim(namespace, claim string) []any {

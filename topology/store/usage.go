@@ -150,14 +150,15 @@ func attachmentHolder(va *storagev1.VolumeAttachment) string { return "va/" + va
 // podHolding returns what a scheduled pod holds on its node
 // (topology.PodVolumes).
 func (s *Store) podHolding(r *podRecord) holding {
-	if r.NodeName == "" {
+	node := s.nodeOf(r)
+	if node == "" {
 		return holding{}
 	}
 	claims := make([]string, len(r.Volumes))
 	for i, v := range r.Volumes {
 		claims[i] = v.Claim
 	}
-	return holding{node: r.NodeName, keys: topology.PodVolumes(s, r.Namespace, r.Phase, claims, r.Inline)}
+	return holding{node: node, keys: topology.PodVolumes(s, r.Namespace, r.Phase, claims, r.Inline)}
 }
 
 // attachmentHolding returns what a VolumeAttachment holds on its node.

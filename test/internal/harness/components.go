@@ -18,11 +18,18 @@ const ComponentStartTimeout = 90 * time.Second
 // dir/<name>.log, and waits for its /readyz, which includes the informer
 // sync.
 func StartKubeScheduler(ctx context.Context, assets, dir, name, kubeconfig, config string) (*Process, error) {
+	return StartScheduler(ctx, filepath.Join(assets, "kube-scheduler"), dir, name, kubeconfig, config)
+}
+
+// StartScheduler is StartKubeScheduler for any kube-scheduler binary, such
+// as volplace-scheduler (kube-scheduler with volplace's plugin, built by
+// hack/volplace-scheduler.sh).
+func StartScheduler(ctx context.Context, bin, dir, name, kubeconfig, config string) (*Process, error) {
 	configPath := filepath.Join(dir, name+"-config.yaml")
 	if err := os.WriteFile(configPath, []byte(config), 0o600); err != nil {
 		return nil, err
 	}
-	return startComponent(ctx, name, dir, filepath.Join(assets, "kube-scheduler"), kubeconfig, "/readyz",
+	return startComponent(ctx, name, dir, bin, kubeconfig, "/readyz",
 		"--config="+configPath,
 		"--v=2",
 		"--leader-elect=false",

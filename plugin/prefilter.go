@@ -1,0 +1,60 @@
+package plugin
+
+import (
+	"context"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/util/sets"
+	"k8s.io/klog/v2"
+	fwk "k8s.io/kube-scheduler/framework"
+
+	"github.com/volplace/volplace/topology"
+)
+
+// PreFilter prepares the pod once for the cycle. A pod without claims is
+// skipped: it fits every node. A pod whose bound PVs pin it to some nodes
+// is narrowed to them, unless none is left: every node then fails in
+// Filter with the affinity reason, as under the extender, rather than
+// with PreFilter's single line.
+func (pl *Volplace) PreFilter(ctx context.Context, cs fwk.CycleState, pod *corev1.Pod, nodes []fwk.NodeInfo) (*fwk.PreFilterResult, *fwk.Status) {
+	if !topology.HasClaims(pod) {
+		return nil, fwk.NewStatus(fwk.Skip)
+	}
+	if !pl.store.HasSynced() {
+		return nil, fwk.AsStatus(errNotSynced)
+	}
+	ps := pl.ev.Prepare(pod)
+	s := &cycleState{pod: ps, inFlight: pl.holds.ExclusiveHeldByOther(ps)}
+	cs.Write(stateKey, s)
+	if s.inFlight || !pl.ev.Pinned(ps) {
+		return nil, nil
+	}
+	pinned := pl.pinnedNodes(ps, nodes)
+	if len(pinned) == 0 {
+		return nil, nil
+	}
+	klog.FromContext(ctx).V(5).Info("Pod pinned by its volumes' node affinity", "pod", klog.KObj(pod), "nodes", len(pinned))
+	return &fwk.PreFilterResult{NodeNames: pinned}, nil
+}
+
+// pinnedNodes returns the names of the nodes the pod's bound volumes pin
+// it to, among nodes.
+func (pl *Volplace) pinnedNodes(ps *topology.PodState, nodes []fwk.NodeInfo) sets.Set[string] {
+	out := sets.New[string]()
+	var buf []byte
+	for _, n := range nodes {
+		node := n.Node()
+		if node == nil {
+			continue
+		}
+		buf = append(buf[:0], node.Name...)
+		if pl.ev.PinnedTo(ps, buf) {
+			out.Insert(node.Name)
+		}
+	}
+	return out
+}
+
+// PreFilterExtensions returns nil: a pod's volumes do not depend on the
+// other pods kube-scheduler adds or removes in preemption's dry runs.
+func (pl *Volplace) PreFilterExtensions() fwk.PreFilterExtensions { return nil }

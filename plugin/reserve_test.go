@@ -1,0 +1,85 @@
+package plugin
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	corev1 "k8s.io/api/core/v1"
+	fwk "k8s.io/kube-scheduler/framework"
+
+	"github.com/volplace/volplace/topology"
+	st "github.com/volplace/volplace/topology/testing"
+)
+
+// TestReserveHoldsUntilUnreserve schedules a pod, reserves it on n-a, and
+// filters a second pod: what the first takes on n-a (the ReadWriteOnce
+// volume they share, or the node's only attach slot) is taken until
+// Unreserve gives it back.
+func TestReserveHoldsUntilUnreserve(t *testing.T) {
+	tests := []struct {
+		name         string
+		second       *corev1.Pod
+		wantReserved map[string]string // node -> reason line, "" when it fits
+	}{
+		{
+			name:   "the shared ReadWriteOnce volume is in use on n-a",
+			second: st.MakePod("second").PVC("shared").Obj(),
+			wantReserved: map[string]string{
+				"n-a": "",
+				"n-b": topology.ErrReasonReadWriteOnceConflict + " (shared)",
+				"n-c": topology.ErrReasonReadWriteOnceConflict + " (shared)",
+			},
+		},
+		{
+			name:   "n-a's only attach slot is taken",
+			second: st.MakePod("second").PVC("other").Obj(),
+			wantReserved: map[string]string{
+				"n-a": topology.ErrReasonMaxVolumeCountExceeded + " (" + driver + ")",
+				"n-b": "",
+				"n-c": "",
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := t.Context()
+			first := st.MakePod("first").PVC("shared").Obj()
+			// The pods are in the informers, unscheduled.
+			pl, s := staticPlugin(t, zonalCluster(first, tt.second,
+				st.MakePV("shared").CSI(driver, "h1").AccessModes(corev1.ReadWriteOnce).BoundTo("default", "shared").Obj(),
+				st.MakePVC("shared").AccessModes(corev1.ReadWriteOnce).BoundTo("shared").Obj(),
+				st.MakePV("other").CSI(driver, "h2").BoundTo("default", "other").Obj(),
+				st.MakePVC("other").BoundTo("other").Obj(),
+			)...)
+			firstState := newCycleState()
+			if _, status := pl.PreFilter(ctx, firstState, first, nodeInfos(s)); !status.IsSuccess() {
+				t.Fatalf("PreFilter: %v", status)
+			}
+			if status := pl.Reserve(ctx, firstState, first, "n-a"); !status.IsSuccess() {
+				t.Fatalf("Reserve: %v", status)
+			}
+			filter := func() map[string]string {
+				cs := newCycleState()
+				if _, status := pl.PreFilter(ctx, cs, tt.second, nodeInfos(s)); !status.IsSuccess() {
+					t.Fatalf("PreFilter: %v", status)
+				}
+				out := map[string]string{}
+				for _, n := range s.Nodes() {
+					out[n.Name] = ""
+					if status := pl.Filter(ctx, cs, tt.second, nodeInfoDouble{node: n}); status.Code() != fwk.Success {
+						out[n.Name] = status.Message()
+					}
+				}
+				return out
+			}
+			if diff := cmp.Diff(tt.wantReserved, filter()); diff != "" {
+				t.Errorf("with the first pod reserved (-want,+got):\n%s", diff)
+			}
+			pl.Unreserve(ctx, firstState, first, "n-a")
+			free := map[string]string{"n-a": "", "n-b": "", "n-c": ""}
+			if diff := cmp.Diff(free, filter()); diff != "" {
+				t.Errorf("after Unreserve (-want,+got):\n%s", diff)
+			}
+		})
+	}
+}
