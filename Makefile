@@ -22,8 +22,9 @@ build: ## Build bin/volplace.
 	$(GO) build -buildvcs=auto -ldflags "-X k8s.io/component-base/version.gitVersion=$(VERSION)" -o bin/volplace ./cmd/volplace
 
 .PHONY: test
-test: ## Run unit, end-to-end and storage tests with the race detector (builds the test control plane, storage stack and helm on first use).
-	KUBEBUILDER_ASSETS="$$(hack/control-plane.sh --storage)" VOLPLACE_HELM="$$(TOOLS_DIR=$(TOOLS_DIR) hack/helm.sh)" VOLPLACE_E2E_REQUIRED=1 $(GO) test -race -count=1 ./...
+test: ## Run unit, end-to-end and storage tests with the race detector (builds the test control plane, storage stack, helm and volplace-scheduler on first use).
+	KUBEBUILDER_ASSETS="$$(hack/control-plane.sh --storage)" VOLPLACE_HELM="$$(TOOLS_DIR=$(TOOLS_DIR) hack/helm.sh)" \
+		VOLPLACE_SCHEDULER="$$(hack/volplace-scheduler.sh)" VOLPLACE_E2E_REQUIRED=1 $(GO) test -race -count=1 ./...
 
 .PHONY: test-storage
 test-storage: ## Run the storage suite alone: kube-controller-manager, CSI sidecars and test/csidriver under volplace (test/storage), and csi-sanity on the driver.

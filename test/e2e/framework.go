@@ -43,7 +43,7 @@ const ProfileVolplaceScheduler = "volplace-scheduler"
 
 // EnvVolplaceScheduler names the volplace-scheduler binary:
 // VOLPLACE_SCHEDULER="$(hack/volplace-scheduler.sh)".
-const EnvVolplaceScheduler = "VOLPLACE_SCHEDULER"
+const EnvVolplaceScheduler = harness.EnvVolplaceScheduler
 
 // volplaceSchedulerConfigTemplate configures volplace-scheduler as
 // manifests/scheduler/volplace-scheduler-config.yaml does: %[1]s is its

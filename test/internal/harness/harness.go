@@ -28,6 +28,10 @@ const (
 	// EnvRequired, set to 1, makes a missing EnvAssets a failure instead of a
 	// skip.
 	EnvRequired = "VOLPLACE_E2E_REQUIRED"
+	// EnvVolplaceScheduler names the volplace-scheduler binary
+	// (hack/volplace-scheduler.sh prints it); the suites that can run it
+	// do when it is set.
+	EnvVolplaceScheduler = "VOLPLACE_SCHEDULER"
 )
 
 // PollInterval is how often Poll checks.

@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"encoding/json"
 	"os"
+	"slices"
 	"testing"
 	"time"
 
 	"k8s.io/klog/v2"
 	"k8s.io/klog/v2/ktesting"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/volplace/volplace/test/internal/harness"
 )
@@ -47,6 +50,10 @@ func TestThroughput(t *testing.T) {
 	// volplace-only-managed covers volplace, the profile without volume
 	// plugins and managedResources at once.
 	o.Variants = []string{"none", "noop", "volplace-only-managed"}
+	// volplace-scheduler, when the e2e suites run it (make test builds it).
+	if bin := os.Getenv(harness.EnvVolplaceScheduler); bin != "" {
+		o.Variants, o.SchedulerBinary = append(o.Variants, variantPlugin), bin
+	}
 	o.Output, o.Assets, o.Timeout = OutputJSON, assets, 2*time.Minute
 	if errs := o.Validate(); len(errs) > 0 {
 		t.Fatal(errs)
@@ -88,8 +95,16 @@ func TestThroughput(t *testing.T) {
 		}
 	}
 	// volplace-only-managed has no volplace-only, noop-only-managed or
-	// none-only run to compare with.
-	if len(rep.Ratios) != 1 || rep.Ratios[0].Of != "noop" || rep.Ratios[0].To != "none" {
-		t.Errorf("ratios = %+v, want noop/none only", rep.Ratios)
+	// none-only run to compare with; plugin is compared with none.
+	var ratios []string
+	for _, r := range rep.Ratios {
+		ratios = append(ratios, r.Of+"/"+r.To)
+	}
+	want := []string{"noop/none"}
+	if slices.Contains(o.Variants, variantPlugin) {
+		want = append(want, "plugin/none")
+	}
+	if diff := cmp.Diff(want, ratios); diff != "" {
+		t.Errorf("ratios (-want,+got):\n%s", diff)
 	}
 }

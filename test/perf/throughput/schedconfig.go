@@ -9,6 +9,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/volplace/volplace/extender"
+	"github.com/volplace/volplace/plugin"
 	"github.com/volplace/volplace/webhook"
 )
 
@@ -25,7 +26,7 @@ var volumePlugins = []string{"VolumeBinding", "VolumeZone", "NodeVolumeLimits", 
 var pluginReplaces = []string{"VolumeZone", "NodeVolumeLimits", "VolumeRestrictions"}
 
 // volplacePlugin is the name volplace-scheduler registers its plugin under.
-const volplacePlugin = "Volplace"
+const volplacePlugin = plugin.Name
 
 // extenderTimeout is the extenders' httpTimeout: far above any answer time,
 // so that a slow answer shows as a low rate rather than as failures.
