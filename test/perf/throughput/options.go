@@ -73,7 +73,7 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.IntVar(&o.Pods, "pods", o.Pods, "Number of pods to schedule.")
 	fs.IntVar(&o.Zones, "zones", o.Zones, "Number of zones the Nodes and PVs are spread over.")
 	fs.Float64Var(&o.VolumeFraction, "volume-fraction", o.VolumeFraction, "Share of the pods that use a bound zonal PV (0 to 1); the others have no volume. 0.5 is the mix on which to compare the -managed variants.")
-	fs.StringSliceVar(&o.Variants, "variants", o.Variants, "Variants to run, alternated within each round: none, noop or volplace (the extender), optionally followed by -only (in-tree volume plugins disabled) and -managed (the extender is called only for pods requesting "+storageResource+").")
+	fs.StringSliceVar(&o.Variants, "variants", o.Variants, "Variants to run, alternated within each round: plugin (volplace-scheduler), or none, noop or volplace (the extender), optionally followed by -only (in-tree volume plugins disabled) and -managed (the extender is called only for pods requesting "+storageResource+").")
 	fs.IntVar(&o.Rounds, "rounds", o.Rounds, "How many times every variant runs.")
 	fs.StringVar(&o.Output, "output", o.Output, "Format of the report on standard output: markdown or json.")
 	fs.BoolVar(&o.KeepLogs, "keep-logs", o.KeepLogs, "Keep each run's directory with the kube-scheduler, extender and configuration files.")
