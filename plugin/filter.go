@@ -19,10 +19,13 @@ func (pl *Volplace) Filter(_ context.Context, cs fwk.CycleState, _ *corev1.Pod, 
 	case s == nil:
 		return nil
 	case s.inFlight:
-		return fwk.NewStatus(fwk.UnschedulableAndUnresolvable, topology.ErrReasonClaimInFlight)
+		// As the extender answers: failed, not unresolvable (the claim's
+		// other pod may yet go elsewhere).
+		return fwk.NewStatus(fwk.Unschedulable, topology.ErrReasonClaimInFlight)
 	}
 	c := pl.evaluate(s, nodeInfo)
 	if c.Fits {
+		s.scores.Store(c.Name, c.Score)
 		return nil
 	}
 	if c.Unresolvable {

@@ -83,3 +83,39 @@ func TestReserveHoldsUntilUnreserve(t *testing.T) {
 		})
 	}
 }
+
+// TestReadWriteOncePodReserved checks that a ReadWriteOncePod claim
+// reserved for one pod fails every node for another pod with the reason
+// kube-scheduler's VolumeRestrictions gives once the first is bound:
+// Reserve assumes the first pod on its node, so the claim counts as in use
+// rather than in flight (topology.ErrReasonClaimInFlight stays the
+// extender's, which cannot assume).
+func TestReadWriteOncePodReserved(t *testing.T) {
+	ctx := t.Context()
+	first, second := st.MakePod("first").PVC("solo").Obj(), st.MakePod("second").PVC("solo").Obj()
+	pl, s := staticPlugin(t, zonalCluster(first, second,
+		st.MakePV("solo").CSI(driver, "h1").AccessModes(corev1.ReadWriteOncePod).BoundTo("default", "solo").Obj(),
+		st.MakePVC("solo").AccessModes(corev1.ReadWriteOncePod).BoundTo("solo").Obj(),
+	)...)
+	firstState := newCycleState()
+	if _, status := pl.PreFilter(ctx, firstState, first, nodeInfos(s)); !status.IsSuccess() {
+		t.Fatalf("PreFilter: %v", status)
+	}
+	if status := pl.Reserve(ctx, firstState, first, "n-a"); !status.IsSuccess() {
+		t.Fatalf("Reserve: %v", status)
+	}
+	cs := newCycleState()
+	if _, status := pl.PreFilter(ctx, cs, second, nodeInfos(s)); !status.IsSuccess() {
+		t.Fatalf("PreFilter: %v", status)
+	}
+	got := map[string]verdict{}
+	for _, n := range s.Nodes() {
+		status := pl.Filter(ctx, cs, second, nodeInfoDouble{node: n})
+		got[n.Name] = verdict{Code: status.Code(), Message: status.Message()}
+	}
+	inUse := verdict{Code: fwk.Unschedulable, Message: topology.ErrReasonReadWriteOncePodConflict + " (solo)"}
+	want := map[string]verdict{"n-a": inUse, "n-b": inUse, "n-c": inUse}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("verdicts (-want,+got):\n%s", diff)
+	}
+}

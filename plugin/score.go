@@ -27,7 +27,8 @@ func (pl *Volplace) PreScore(_ context.Context, cs fwk.CycleState, _ *corev1.Pod
 	return nil
 }
 
-// Score gives the extender's score of the node, 0..topology.MaxScore.
+// Score gives the extender's score of the node, 0..topology.MaxScore: the
+// one Filter computed in this cycle, else a new evaluation.
 func (pl *Volplace) Score(_ context.Context, cs fwk.CycleState, _ *corev1.Pod, nodeInfo fwk.NodeInfo) (int64, *fwk.Status) {
 	s, err := readState(cs)
 	if err != nil {
@@ -35,6 +36,11 @@ func (pl *Volplace) Score(_ context.Context, cs fwk.CycleState, _ *corev1.Pod, n
 	}
 	if s == nil {
 		return 0, nil
+	}
+	if node := nodeInfo.Node(); node != nil {
+		if score, ok := s.scores.Load(node.Name); ok {
+			return score.(int64), nil
+		}
 	}
 	return pl.evaluate(s, nodeInfo).Score, nil
 }

@@ -3,6 +3,7 @@ package plugin
 import (
 	"errors"
 	"fmt"
+	"sync"
 
 	fwk "k8s.io/kube-scheduler/framework"
 
@@ -20,9 +21,13 @@ type cycleState struct {
 	// pod's single-node claims: every node fails with
 	// topology.ErrReasonClaimInFlight.
 	inFlight bool
+	// scores are the scores Filter computed, by node name: Score reads
+	// them instead of evaluating the node again.
+	scores sync.Map
 }
 
-// Clone shares the state: nothing changes it after PreFilter.
+// Clone shares the state: after PreFilter only Filter's scores change,
+// which a clone may share.
 func (s *cycleState) Clone() fwk.StateData { return s }
 
 // readState returns the state PreFilter left, or nil when PreFilter
