@@ -3,6 +3,7 @@
 #
 #   docker build -t ghcr.io/volplace/volplace:v0.1.0 .
 #   docker buildx build --platform linux/amd64,linux/arm64 -t ghcr.io/volplace/volplace:v0.1.0 --push .
+#   docker build --target volplace-scheduler -t ghcr.io/volplace/volplace-scheduler:v0.1.0 .
 #
 # VERSION is what `volplace serve --version` reports.
 
@@ -23,6 +24,27 @@ RUN --mount=type=cache,target=/go/pkg/mod \
       -ldflags "-s -w -X k8s.io/component-base/version.gitVersion=${VERSION}" \
       -o /out/volplace ./cmd/volplace
 
+# volplace-scheduler (docker build --target volplace-scheduler): kube-scheduler
+# with volplace's rules as a framework plugin, from the nested module
+# cmd/volplace-scheduler, which pins k8s.io/kubernetes and builds the plugin
+# from this source tree.
+FROM build AS build-scheduler
+RUN --mount=type=cache,target=/go/pkg/mod \
+    --mount=type=cache,target=/root/.cache/go-build \
+    cd cmd/volplace-scheduler && \
+    CGO_ENABLED=0 GOOS=${TARGETOS} GOARCH=${TARGETARCH} \
+    go build -trimpath \
+      -ldflags "-s -w -X k8s.io/component-base/version.gitVersion=${VERSION}" \
+      -o /out/volplace-scheduler .
+
+FROM gcr.io/distroless/static-debian12:nonroot AS volplace-scheduler
+LABEL org.opencontainers.image.source="https://github.com/volplace/volplace" \
+      org.opencontainers.image.description="kube-scheduler with volplace's storage-aware rules as a framework plugin"
+COPY --from=build-scheduler /out/volplace-scheduler /volplace-scheduler
+USER 65532:65532
+ENTRYPOINT ["/volplace-scheduler"]
+
+# The default target, last: volplace.
 FROM gcr.io/distroless/static-debian12:nonroot
 LABEL org.opencontainers.image.source="https://github.com/volplace/volplace" \
       org.opencontainers.image.description="Storage-aware kube-scheduler extender and admission webhook"

@@ -11,6 +11,7 @@ GOVULNCHECK ?= $(TOOLS_DIR)/govulncheck-$(GOVULNCHECK_VERSION)
 # ../shared/vulndb (or VOLPLACE_VULNDB); it prints which, and its date.
 VERSION ?= v0.1.0
 IMAGE ?= ghcr.io/volplace/volplace:$(VERSION)
+SCHEDULER_IMAGE ?= ghcr.io/volplace/volplace-scheduler:$(VERSION)
 CONTAINER_TOOL ?= docker
 
 .PHONY: help
@@ -82,6 +83,10 @@ helm: ## Build (once) and print the pinned helm (hack/tools/helm) that test/depl
 .PHONY: image
 image: ## Build the container image $(IMAGE) (needs docker or podman; the Go build itself does not).
 	$(CONTAINER_TOOL) build --build-arg VERSION=$(VERSION) -t $(IMAGE) .
+
+.PHONY: image-scheduler
+image-scheduler: ## Build the volplace-scheduler image $(SCHEDULER_IMAGE) from the same Dockerfile (target volplace-scheduler).
+	$(CONTAINER_TOOL) build --build-arg VERSION=$(VERSION) --target volplace-scheduler -t $(SCHEDULER_IMAGE) .
 
 .PHONY: lint
 lint: $(GOLANGCI_LINT) ## Run go vet and golangci-lint.

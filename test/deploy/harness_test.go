@@ -339,11 +339,12 @@ type kubeScheduler struct {
 	done      chan struct{}
 }
 
-// startScheduler runs kube-scheduler with a configuration file, stopping it
-// when the test ends; it returns once /readyz answers 200. kubeconfig is
-// that of its delegated authentication and authorization (the
-// configuration's clientConnection.kubeconfig is for everything else).
-func (c *cluster) startScheduler(t *testing.T, name string, config []byte, kubeconfig string) *kubeScheduler {
+// startScheduler runs kube-scheduler (binary, else the control plane's)
+// with a configuration file, stopping it when the test ends; it returns
+// once /readyz answers 200. kubeconfig is that of its delegated
+// authentication and authorization (the configuration's
+// clientConnection.kubeconfig is for everything else).
+func (c *cluster) startScheduler(t *testing.T, name, binary string, config []byte, kubeconfig string) *kubeScheduler {
 	t.Helper()
 	configPath := filepath.Join(c.dir, name+"-config.yaml")
 	if err := os.WriteFile(configPath, config, 0o600); err != nil {
@@ -358,7 +359,10 @@ func (c *cluster) startScheduler(t *testing.T, name string, config []byte, kubec
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.cmd = exec.Command(filepath.Join(c.assets, "kube-scheduler"),
+	if binary == "" {
+		binary = filepath.Join(c.assets, "kube-scheduler")
+	}
+	s.cmd = exec.Command(binary,
 		"--config="+configPath,
 		"--bind-address=127.0.0.1",
 		"--secure-port="+strconv.Itoa(port),

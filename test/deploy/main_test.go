@@ -55,6 +55,8 @@ var installation struct {
 
 	secondaryOnce sync.Once
 	secondaryErr  error
+	pluginOnce    sync.Once
+	pluginErr     error
 
 	volplaceOnce sync.Once
 	volplaceErr  error
@@ -91,6 +93,23 @@ func applySecondaryScheduler(t *testing.T) {
 	})
 	if installation.secondaryErr != nil {
 		t.Fatal(installation.secondaryErr)
+	}
+}
+
+// applyVolplaceScheduler applies the volplace-scheduler overlay once: the
+// secondary scheduler's objects with volplace-scheduler's image and
+// configuration.
+func applyVolplaceScheduler(t *testing.T) {
+	t.Helper()
+	applySecondaryScheduler(t)
+	installation.pluginOnce.Do(func() {
+		r := cl.runKubectl(context.Background(), "apply", "-k", cl.path("manifests/overlays/volplace-scheduler"))
+		if r.Err != nil {
+			installation.pluginErr = fmt.Errorf("applying manifests/overlays/volplace-scheduler: %v", r)
+		}
+	})
+	if installation.pluginErr != nil {
+		t.Fatal(installation.pluginErr)
 	}
 }
 

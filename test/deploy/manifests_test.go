@@ -19,6 +19,7 @@ var kustomizations = []string{
 	"manifests/overlays/self-signed",
 	"manifests/overlays/cert-manager",
 	"manifests/overlays/secondary-scheduler",
+	"manifests/overlays/volplace-scheduler",
 	"manifests/monitoring",
 }
 
@@ -113,5 +114,17 @@ func decodeDeployments(stream string) ([]*appsv1.Deployment, error) {
 			return nil, err
 		}
 		out = append(out, d)
+	}
+}
+
+// TestVolplaceSchedulerConfigCopy checks that the volplace-scheduler
+// overlay carries manifests/scheduler/volplace-scheduler-config.yaml as it
+// is: kustomize reads no file outside an overlay, so the overlay holds a
+// copy.
+func TestVolplaceSchedulerConfigCopy(t *testing.T) {
+	want := readFile(t, cl.path("manifests/scheduler/volplace-scheduler-config.yaml"))
+	got := readFile(t, cl.path("manifests/overlays/volplace-scheduler/scheduler-config.yaml"))
+	if string(got) != string(want) {
+		t.Errorf("manifests/overlays/volplace-scheduler/scheduler-config.yaml differs from manifests/scheduler/volplace-scheduler-config.yaml: copy the latter over the former")
 	}
 }

@@ -59,6 +59,9 @@ type schedulerCase struct {
 	// config returns the configuration kube-scheduler runs with, given
 	// volplace and the kubeconfig to use.
 	config func(t *testing.T, v *volplaceServer, kubeconfig string) []byte
+	// plugin runs volplace-scheduler, which calls no extender, as
+	// serviceAccount after applying its overlay.
+	plugin bool
 }
 
 // TestSchedulerConfigurations runs the real kube-scheduler with each shipped
@@ -136,6 +139,17 @@ func TestSchedulerConfigurations(t *testing.T) {
 				})
 			},
 		},
+		{
+			name:           "manifests/overlays/volplace-scheduler as its ServiceAccount",
+			schedulerName:  app.SecondarySchedulerName,
+			serviceAccount: "volplace-scheduler",
+			plugin:         true,
+			config: func(t *testing.T, _ *volplaceServer, kubeconfig string) []byte {
+				return rewriteConfig(t, readFile(t, cl.path("manifests/overlays/volplace-scheduler/scheduler-config.yaml")), map[string]string{
+					"clientConnection.kubeconfig": kubeconfig,
+				})
+			},
+		},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -163,19 +177,31 @@ func runSchedulerCase(t *testing.T, tc schedulerCase, v *volplaceServer) {
 	createBoundClaim(t, ns, pvName)
 	waitForVolplaceCache(t, v, ns, pvName)
 
+	var binary string
+	if tc.plugin {
+		if binary = os.Getenv(harness.EnvVolplaceScheduler); binary == "" {
+			if os.Getenv(harness.EnvRequired) == "1" {
+				t.Fatalf("%s is not set: VOLPLACE_SCHEDULER=\"$(hack/volplace-scheduler.sh)\" (make test sets it)", harness.EnvVolplaceScheduler)
+			}
+			t.Skipf("%s is not set (hack/volplace-scheduler.sh prints it)", harness.EnvVolplaceScheduler)
+		}
+	}
 	kubeconfig := cl.kubeconfig
 	if tc.serviceAccount != "" {
 		// As in the overlay's Deployment: every client of kube-scheduler,
 		// including delegated authentication and authorization, uses the
 		// ServiceAccount.
 		applySecondaryScheduler(t)
+		if tc.plugin {
+			applyVolplaceScheduler(t)
+		}
 		var err error
 		if kubeconfig, err = cl.serviceAccountKubeconfig(installNamespace, tc.serviceAccount); err != nil {
 			t.Fatal(err)
 		}
 	}
 	config := tc.config(t, v, kubeconfig)
-	sched := cl.startScheduler(t, fmt.Sprintf("case-%d", run), config, kubeconfig)
+	sched := cl.startScheduler(t, fmt.Sprintf("case-%d", run), binary, config, kubeconfig)
 
 	before, err := extenderRequests(ctx, v, "filter", "200")
 	if err != nil {
@@ -222,7 +248,10 @@ func runSchedulerCase(t *testing.T, tc schedulerCase, v *volplaceServer) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if after <= before {
+	switch {
+	case tc.plugin && after != before:
+		t.Errorf("volplace-scheduler called the extender: volplace_extender_requests_total{verb=\"filter\",code=\"200\"} went from %v to %v", before, after)
+	case !tc.plugin && after <= before:
 		t.Errorf("kube-scheduler did not call volplace: volplace_extender_requests_total{verb=\"filter\",code=\"200\"} stayed at %v (an ignorable extender that fails is skipped silently)", after)
 	}
 	t.Logf("scheduled on %s in %v; volplace answered %v filter call(s)", node, time.Since(start).Round(time.Millisecond), after-before)
