@@ -33,6 +33,7 @@ var helmValueSets = []struct {
 	{name: "default", kustomize: []string{"manifests/overlays/self-signed"}},
 	{name: "cert-manager", values: "cert-manager.yaml", kustomize: []string{"manifests/overlays/cert-manager"}, withNamespace: true},
 	{name: "secondary-scheduler", values: "secondary-scheduler.yaml", kustomize: []string{"manifests/overlays/secondary-scheduler"}},
+	{name: "volplace-scheduler", values: "volplace-scheduler.yaml", kustomize: []string{"manifests/overlays/volplace-scheduler"}},
 	{name: "monitoring", values: "monitoring.yaml", kustomize: []string{"manifests/overlays/self-signed", "manifests/monitoring"}, withNamespace: true},
 }
 

@@ -93,6 +93,20 @@ leaderElection:
   resourceName: {{ include "volplace.fullname" . }}-scheduler
 profiles:
 - schedulerName: {{ .Values.scheduler.schedulerName }}
+{{- if .Values.scheduler.plugin.enabled }}
+  # volplace-scheduler: the Volplace plugin at every extension point it
+  # implements, in place of the in-tree volume filters it covers;
+  # VolumeBinding still binds and provisions claims. No extender.
+  plugins:
+    multiPoint:
+      enabled:
+      - name: Volplace
+        weight: {{ .Values.scheduler.plugin.weight }}
+      disabled:
+      - name: NodeVolumeLimits
+      - name: VolumeZone
+      - name: VolumeRestrictions
+{{- else }}
 extenders:
 - urlPrefix: http://{{ include "volplace.serviceHost" . }}:8888
   filterVerb: filter
@@ -107,4 +121,5 @@ extenders:
   - name: volplace.io/storage
     ignoredByScheduler: true
   {{- end }}
+{{- end }}
 {{- end }}
