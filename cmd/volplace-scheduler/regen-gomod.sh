@@ -9,17 +9,11 @@
 # Usage: cmd/volplace-scheduler/regen-gomod.sh [v1.36.3]
 set -euo pipefail
 K8S_VERSION="${1:-v1.36.3}"
-STAGING_VERSION="v0.${K8S_VERSION#v1.}"
 cd "$(dirname "${BASH_SOURCE[0]}")"
 export GOWORK=off GOFLAGS="${GOFLAGS:-} -mod=mod"
 
-k8s_mod="$(go mod download -json "k8s.io/kubernetes@${K8S_VERSION}" | sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",\{0,1\}$/\1/p')"
-[[ -f "$k8s_mod" ]] || { echo "cannot locate go.mod of k8s.io/kubernetes@${K8S_VERSION}" >&2; exit 1; }
-
-replaced="$(sed -n '/^replace (/,/^)/p' "$k8s_mod" | awk '$2=="=>" && $3 ~ /^\.\/staging\// {print $1}' | sort)"
-required="$(sed -n '/^require (/,/^)/p' "$k8s_mod" | awk '$2=="v0.0.0" {print $1}' | sort)"
-staging="$(comm -12 <(echo "$replaced") <(echo "$required"))"
-godebug="$(grep -E '^godebug ' "$k8s_mod" || true)"
+source ../../hack/lib/k8s-staging.sh
+k8s_staging "$K8S_VERSION"
 gover="$(awk '$1=="go"{print $2; exit}' ../../go.mod)"
 
 {
@@ -37,9 +31,7 @@ gover="$(awk '$1=="go"{print $2; exit}' ../../go.mod)"
   echo
   echo "replace github.com/volplace/volplace => ../.."
   echo
-  echo "replace ("
-  for m in $staging; do printf '\t%s => %s %s\n' "$m" "$m" "$STAGING_VERSION"; done
-  echo ")"
+  k8s_staging_replaces
 } > go.mod
 rm -f go.sum
 go mod tidy

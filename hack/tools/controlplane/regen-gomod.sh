@@ -8,19 +8,11 @@
 # Usage: hack/tools/controlplane/regen-gomod.sh [v1.36.3]
 set -euo pipefail
 K8S_VERSION="${1:-v1.36.3}"
-STAGING_VERSION="v0.${K8S_VERSION#v1.}"
 cd "$(dirname "${BASH_SOURCE[0]}")"
 export GOWORK=off GOFLAGS="${GOFLAGS:-} -mod=mod"
 
-k8s_mod="$(go mod download -json "k8s.io/kubernetes@${K8S_VERSION}" | sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",\{0,1\}$/\1/p')"
-[[ -f "$k8s_mod" ]] || { echo "cannot locate go.mod of k8s.io/kubernetes@${K8S_VERSION}" >&2; exit 1; }
-
-# Modules replaced by a ./staging/ path AND required at v0.0.0 (the others,
-# e.g. sample-cli-plugin, are not in the build graph).
-replaced="$(sed -n '/^replace (/,/^)/p' "$k8s_mod" | awk '$2=="=>" && $3 ~ /^\.\/staging\// {print $1}' | sort)"
-required="$(sed -n '/^require (/,/^)/p' "$k8s_mod" | awk '$2=="v0.0.0" {print $1}' | sort)"
-staging="$(comm -12 <(echo "$replaced") <(echo "$required"))"
-godebug="$(grep -E '^godebug ' "$k8s_mod" || true)"
+source ../../lib/k8s-staging.sh
+k8s_staging "$K8S_VERSION"
 gover="$(awk '$1=="go"{print $2; exit}' "$k8s_mod")"
 
 {
@@ -40,9 +32,7 @@ gover="$(awk '$1=="go"{print $2; exit}' "$k8s_mod")"
   echo
   echo "require k8s.io/kubernetes ${K8S_VERSION}"
   echo
-  echo "replace ("
-  for m in $staging; do printf '\t%s => %s %s\n' "$m" "$m" "$STAGING_VERSION"; done
-  echo ")"
+  k8s_staging_replaces
 } > go.mod
 rm -f go.sum
 go mod tidy
