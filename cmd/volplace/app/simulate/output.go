@@ -117,12 +117,7 @@ func writeTable(w io.Writer, reports []*PodReport, v View, wide bool) error {
 				} else {
 					_, _ = fmt.Fprintf(tw, "%s\tyes\t%d\t-\n", n.Node, n.Score)
 				}
-				for _, c := range n.Components {
-					_, _ = fmt.Fprintf(tw, "%s%s %d (weight %d): %s\n", under, c.Name, c.Score, c.Weight, c.Detail)
-				}
-				if n.ScoreNote != "" {
-					_, _ = fmt.Fprintf(tw, "%s%s\n", under, n.ScoreNote)
-				}
+				writeScore(tw, under, n)
 				continue
 			}
 			for j, reason := range n.Reasons {
@@ -202,10 +197,7 @@ func writePlanTable(w io.Writer, plan *PlanReport, v View, wide bool) error {
 			_, _ = fmt.Fprintf(tw, "%d\t%s\t-\t-\t%s\n", i+1, p.Pod, p.Summary)
 			for _, n := range p.Evaluation.Nodes {
 				for _, reason := range n.Reasons {
-					line := reason.Reason
-					if len(reason.Detail) > 0 {
-						line += ": " + strings.Join(reason.Detail, "; ")
-					}
+					line := reason.line()
 					if wide {
 						line = "[" + string(reason.Code) + "] " + line
 					}
@@ -225,14 +217,19 @@ func writePlanTable(w io.Writer, plan *PlanReport, v View, wide bool) error {
 // placed on.
 func writePlacedNode(w io.Writer, p Placement) {
 	for _, n := range p.Evaluation.Nodes {
-		if n.Node != p.Node {
-			continue
+		if n.Node == p.Node {
+			writeScore(w, "\t\t\t\t  ", n)
 		}
-		for _, c := range n.Components {
-			_, _ = fmt.Fprintf(w, "\t\t\t\t  %s %d (weight %d): %s\n", c.Name, c.Score, c.Weight, c.Detail)
-		}
-		if n.ScoreNote != "" {
-			_, _ = fmt.Fprintf(w, "\t\t\t\t  %s\n", n.ScoreNote)
-		}
+	}
+}
+
+// writeScore prints a fitting node's score components, or why it has
+// none, one per line after indent.
+func writeScore(w io.Writer, indent string, n NodeReport) {
+	for _, c := range n.Components {
+		_, _ = fmt.Fprintf(w, "%s%s %d (weight %d): %s\n", indent, c.Name, c.Score, c.Weight, c.Detail)
+	}
+	if n.ScoreNote != "" {
+		_, _ = fmt.Fprintf(w, "%s%s\n", indent, n.ScoreNote)
 	}
 }

@@ -120,13 +120,9 @@ func queueOrder(a, b *corev1.Pod) int {
 // details returns each failing node's reasons with their figures.
 func (r *PodReport) details() map[string][]string {
 	out := map[string][]string{}
-	for _, res := range r.results {
-		for _, reason := range res.Reasons {
-			line := reason.String()
-			if len(reason.Detail) > 0 {
-				line += ": " + strings.Join(reason.Detail, "; ")
-			}
-			out[res.Node] = append(out[res.Node], line)
+	for _, n := range r.Nodes {
+		for _, reason := range n.Reasons {
+			out[n.Node] = append(out[n.Node], reason.line())
 		}
 	}
 	return out

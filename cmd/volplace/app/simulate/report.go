@@ -31,7 +31,6 @@ type PodReport struct {
 	Nodes []NodeReport `json:"nodes"`
 
 	podReasons topology.Reasons
-	results    []topology.NodeResult
 	tally      topology.Tally
 }
 
@@ -59,6 +58,14 @@ type ReasonReport struct {
 	Subjects     []string `json:"subjects,omitempty"`
 	Detail       []string `json:"detail,omitempty"`
 	Unresolvable bool     `json:"unresolvable,omitempty"`
+}
+
+// line is the reason with its figures, on one line.
+func (r ReasonReport) line() string {
+	if len(r.Detail) == 0 {
+		return r.Reason
+	}
+	return r.Reason + ": " + strings.Join(r.Detail, "; ")
 }
 
 // ComponentReport is one part of a node's score.
@@ -110,7 +117,6 @@ func Evaluate(ev *topology.Evaluator, pod *corev1.Pod) *PodReport {
 		UnresolvableNodes: map[string]string{},
 		Scores:            map[string]int64{},
 		podReasons:        state.PodReasons,
-		results:           make([]topology.NodeResult, 0, len(cands)),
 		tally:             ev.EvaluateNodes(state, cands, runtime.GOMAXPROCS(0)),
 		Nodes:             make([]NodeReport, 0, len(cands)),
 	}
@@ -119,7 +125,6 @@ func Evaluate(ev *topology.Evaluator, pod *corev1.Pod) *PodReport {
 	}
 	for i := range cands {
 		c := &cands[i]
-		r.results = append(r.results, *c.Result)
 		r.Nodes = append(r.Nodes, newNodeReport(c.Result))
 		switch {
 		case c.Fits:
@@ -139,7 +144,7 @@ func Evaluate(ev *topology.Evaluator, pod *corev1.Pod) *PodReport {
 // event when volplace is its extender: each node's primary reason with the
 // number of nodes it rejected, sorted.
 func (r *PodReport) summary() string {
-	total := len(r.results)
+	total := len(r.Nodes)
 	if r.podReasons.Unresolvable() {
 		return fmt.Sprintf("0/%d nodes are available: %s.", total, r.podReasons.String())
 	}
