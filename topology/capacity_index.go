@@ -267,27 +267,38 @@ func (idx *CapacityIndex) reachable(node *nodeView, out []*segment) []*segment {
 // Provisioned volumes count only until the segment's capacity is written
 // after them (reported). node resolves a node name.
 func (idx *CapacityIndex) assign(claims []*corev1.PersistentVolumeClaim, node func(string) (*nodeView, bool), pv func(string) (ProvisionedVolume, bool)) {
+	// Each claim with its PV, looked up once; a claim whose PV the cache
+	// does not hold yet counts as still to be provisioned.
+	type assigned struct {
+		pvc         *corev1.PersistentVolumeClaim
+		key         string // namespace/name
+		provisioned ProvisionedVolume
+		created     time.Time // zero without a PV
+		ok          bool      // the PV is in the cache
+	}
+	all := make([]assigned, 0, len(claims))
+	for _, pvc := range claims {
+		a := assigned{pvc: pvc, key: pvc.Namespace + "/" + pvc.Name}
+		if a.provisioned, a.ok = pv(pvc.Spec.VolumeName); a.ok {
+			a.created = a.provisioned.PV.CreationTimestamp.Time
+		}
+		all = append(all, a)
+	}
 	// Oldest volumes first: what a report's last write took off goes to
 	// them (reported).
-	claims = slices.Clone(claims)
-	created := func(pvc *corev1.PersistentVolumeClaim) time.Time {
-		if v, ok := pv(pvc.Spec.VolumeName); ok {
-			return v.PV.CreationTimestamp.Time
-		}
-		return time.Time{}
-	}
-	slices.SortStableFunc(claims, func(a, b *corev1.PersistentVolumeClaim) int {
-		if c := created(a).Compare(created(b)); c != 0 {
+	slices.SortStableFunc(all, func(a, b assigned) int {
+		if c := a.created.Compare(b.created); c != 0 {
 			return c
 		}
-		return strings.Compare(a.Namespace+"/"+a.Name, b.Namespace+"/"+b.Name)
+		return strings.Compare(a.key, b.key)
 	})
-	for _, pvc := range claims {
-		view, ok := node(pvc.Annotations[AnnSelectedNode])
-		if !ok {
+	for _, a := range all {
+		pvc, provisioned, ok := a.pvc, a.provisioned, a.ok
+		view, found := node(pvc.Annotations[AnnSelectedNode])
+		if !found {
 			continue
 		}
-		t := takenVolume{claim: pvc.Namespace + "/" + pvc.Name}
+		t := takenVolume{claim: a.key}
 		if idx.accounted == nil {
 			idx.accounted = map[string]struct{}{}
 		}
@@ -295,16 +306,12 @@ func (idx *CapacityIndex) assign(claims []*corev1.PersistentVolumeClaim, node fu
 		if q, ok := pvc.Spec.Resources.Requests[corev1.ResourceStorage]; ok {
 			t.bytes = q.Value()
 		}
-		// A claim whose PV the cache does not hold yet counts as still to
-		// be provisioned.
-		provisioned, ok := pv(pvc.Spec.VolumeName)
-		volume := provisioned.PV
 		if ok {
-			if volume.CreationTimestamp.IsZero() {
+			if a.created.IsZero() {
 				continue // written by hand: taken as long reported
 			}
-			t.provisioned = volume.CreationTimestamp.Time
-			if q, ok := volume.Spec.Capacity[corev1.ResourceStorage]; ok {
+			t.provisioned = a.created
+			if q, ok := provisioned.PV.Spec.Capacity[corev1.ResourceStorage]; ok {
 				t.bytes = q.Value()
 			}
 		}

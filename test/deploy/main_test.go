@@ -50,13 +50,7 @@ func TestMain(m *testing.M) {
 // volplace running as its ServiceAccount with the Deployment's arguments.
 // Several tests share it; it is set up once, by the first that needs it.
 var installation struct {
-	applyOnce sync.Once
-	applyErr  error
-
-	secondaryOnce sync.Once
-	secondaryErr  error
-	pluginOnce    sync.Once
-	pluginErr     error
+	selfSigned, secondary, plugin appliedOverlay
 
 	volplaceOnce sync.Once
 	volplaceErr  error
@@ -66,18 +60,29 @@ var installation struct {
 	certDir      string
 }
 
-// applySelfSigned applies the self-signed overlay (`kubectl apply -k`).
-func applySelfSigned(t *testing.T) {
+// appliedOverlay is an overlay applied once for the tests that need it.
+type appliedOverlay struct {
+	once sync.Once
+	err  error
+}
+
+// apply applies the overlay in dir (`kubectl apply -k`) the first time.
+func (o *appliedOverlay) apply(t *testing.T, dir string) {
 	t.Helper()
-	installation.applyOnce.Do(func() {
-		r := cl.runKubectl(context.Background(), "apply", "-k", cl.path("manifests/overlays/self-signed"))
-		if r.Err != nil {
-			installation.applyErr = fmt.Errorf("applying manifests/overlays/self-signed: %v", r)
+	o.once.Do(func() {
+		if r := cl.runKubectl(context.Background(), "apply", "-k", cl.path(dir)); r.Err != nil {
+			o.err = fmt.Errorf("applying %s: %v", dir, r)
 		}
 	})
-	if installation.applyErr != nil {
-		t.Fatal(installation.applyErr)
+	if o.err != nil {
+		t.Fatal(o.err)
 	}
+}
+
+// applySelfSigned applies the self-signed overlay.
+func applySelfSigned(t *testing.T) {
+	t.Helper()
+	installation.selfSigned.apply(t, "manifests/overlays/self-signed")
 }
 
 // applySecondaryScheduler applies the secondary-scheduler overlay, which
@@ -85,32 +90,16 @@ func applySelfSigned(t *testing.T) {
 func applySecondaryScheduler(t *testing.T) {
 	t.Helper()
 	applySelfSigned(t)
-	installation.secondaryOnce.Do(func() {
-		r := cl.runKubectl(context.Background(), "apply", "-k", cl.path("manifests/overlays/secondary-scheduler"))
-		if r.Err != nil {
-			installation.secondaryErr = fmt.Errorf("applying manifests/overlays/secondary-scheduler: %v", r)
-		}
-	})
-	if installation.secondaryErr != nil {
-		t.Fatal(installation.secondaryErr)
-	}
+	installation.secondary.apply(t, "manifests/overlays/secondary-scheduler")
 }
 
-// applyVolplaceScheduler applies the volplace-scheduler overlay once: the
+// applyVolplaceScheduler applies the volplace-scheduler overlay: the
 // secondary scheduler's objects with volplace-scheduler's image and
 // configuration.
 func applyVolplaceScheduler(t *testing.T) {
 	t.Helper()
 	applySecondaryScheduler(t)
-	installation.pluginOnce.Do(func() {
-		r := cl.runKubectl(context.Background(), "apply", "-k", cl.path("manifests/overlays/volplace-scheduler"))
-		if r.Err != nil {
-			installation.pluginErr = fmt.Errorf("applying manifests/overlays/volplace-scheduler: %v", r)
-		}
-	})
-	if installation.pluginErr != nil {
-		t.Fatal(installation.pluginErr)
-	}
+	installation.plugin.apply(t, "manifests/overlays/volplace-scheduler")
 }
 
 // serviceAccountConfig is the admin's configuration impersonating volplace's

@@ -69,7 +69,7 @@ func (s *Store) withAssumed(pods []*corev1.Pod) []*corev1.Pod {
 		if p.Spec.NodeName != "" {
 			continue
 		}
-		if node := s.assumed.node("pod/" + p.Namespace + "/" + p.Name); node != "" {
+		if node := s.assumed.node(podKeyHolder(p.Namespace, p.Name)); node != "" {
 			c := *p
 			c.Spec.NodeName = node
 			pods[i] = &c

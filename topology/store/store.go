@@ -134,7 +134,9 @@ type shrink struct {
 	bytes   int64
 }
 
-// recordShrink records by how much an update lowered a capacity's report.
+// recordShrink records by how much an update lowered a capacity's report;
+// an update that did not lower it, or the capacity's deletion (old and c
+// the same object), forgets the last shrink.
 func (s *Store) recordShrink(old, c *storagev1.CSIStorageCapacity) {
 	key := c.Namespace + "/" + c.Name
 	s.capacityMu.Lock()

@@ -143,7 +143,10 @@ func (u *nodeUsage) nodesOf(key string, podsOnly bool) []string {
 	return out
 }
 
-func podHolder(r *podRecord) string { return "pod/" + r.Namespace + "/" + r.Name }
+func podHolder(r *podRecord) string { return podKeyHolder(r.Namespace, r.Name) }
+
+// podKeyHolder is podHolder of the pod namespace/name.
+func podKeyHolder(namespace, name string) string { return "pod/" + namespace + "/" + name }
 
 func attachmentHolder(va *storagev1.VolumeAttachment) string { return "va/" + va.Name }
 
