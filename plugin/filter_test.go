@@ -123,7 +123,7 @@ func TestFilterAndScoreMatchTheExtender(t *testing.T) {
 				t.Errorf("PreFilter's nodes (-want,+got):\n%s", diff)
 			}
 
-			ev := topology.NewEvaluator(s, options()).FailFast()
+			ev := topology.NewEvaluator(s, DefaultOptions()).FailFast()
 			cands := topology.AllNodes(s)
 			ev.EvaluateNodes(ev.Prepare(tt.pod), cands, 1)
 			want, got := map[string]verdict{}, map[string]verdict{}

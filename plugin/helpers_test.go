@@ -60,5 +60,5 @@ func staticPlugin(t *testing.T, objs ...runtime.Object) (*Volplace, *store.Store
 	if err != nil {
 		t.Fatal(err)
 	}
-	return newPlugin(s, options()), s
+	return NewForStore(s, DefaultOptions()), s
 }

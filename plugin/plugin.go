@@ -47,20 +47,23 @@ func New(_ context.Context, _ k8sruntime.Object, h fwk.Handle) (fwk.Plugin, erro
 	if err != nil {
 		return nil, fmt.Errorf("building the volplace store: %w", err)
 	}
-	return newPlugin(s, options()), nil
+	return NewForStore(s, DefaultOptions()), nil
 }
 
-// options are the rules' options in a profile where volplace replaces
-// kube-scheduler's volume limit filter: each attached volume counts once,
-// as on the node.
-func options() topology.Options {
+// DefaultOptions are the rules' options in a profile where volplace
+// replaces kube-scheduler's volume limit filter: each attached volume
+// counts once, as on the node.
+func DefaultOptions() topology.Options {
 	o := topology.DefaultOptions()
 	o.InTreeVolumeLimits = false
 	return o
 }
 
-// newPlugin returns the plugin over a store.
-func newPlugin(s *store.Store, opts topology.Options) *Volplace {
+// NewForStore returns the plugin over a store the caller built and
+// starts, with the given options: for tests and tools that run the
+// plugin's extension points without a scheduler (over store.NewStatic, a
+// dump of objects).
+func NewForStore(s *store.Store, opts topology.Options) *Volplace {
 	holds := topology.NewHolds(topology.DefaultHoldTTL, nil)
 	return &Volplace{
 		store:       s,
