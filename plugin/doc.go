@@ -16,6 +16,10 @@
 // slots and ReadWriteOnce use on the node (store.AssumePod); Unreserve
 // gives them back.
 //
+// The plugin's arguments (Args, its pluginConfig args) are the rules and
+// scoring sections of volplace's configuration file, decoded strictly and
+// validated at start: a wrong field stops kube-scheduler with its path.
+//
 // The plugin reads the scheduler's own shared informers through a store
 // that sets no transform on them (store.NewShared). It imports
 // k8s.io/kube-scheduler/framework, never k8s.io/kubernetes: the binary that

@@ -39,15 +39,19 @@ var (
 // informers' first lists: the pod is retried after a backoff.
 var errNotSynced = errors.New("volplace: the informer caches have not synced yet")
 
-// New is the plugin's factory, for app.WithPlugin. It builds the store
-// over the scheduler's shared informer factory, which the scheduler starts
-// after building its plugins. The plugin takes no arguments yet.
-func New(_ context.Context, _ k8sruntime.Object, h fwk.Handle) (fwk.Plugin, error) {
+// New is the plugin's factory, for app.WithPlugin. It reads the plugin's
+// arguments (Args) and builds the store over the scheduler's shared
+// informer factory, which the scheduler starts after building its plugins.
+func New(_ context.Context, args k8sruntime.Object, h fwk.Handle) (fwk.Plugin, error) {
+	opts, err := decodeArgs(args)
+	if err != nil {
+		return nil, err
+	}
 	s, err := store.NewShared(h.SharedInformerFactory())
 	if err != nil {
 		return nil, fmt.Errorf("building the volplace store: %w", err)
 	}
-	return NewForStore(s, DefaultOptions()), nil
+	return NewForStore(s, opts), nil
 }
 
 // DefaultOptions are the rules' options in a profile where volplace

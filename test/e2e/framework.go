@@ -45,21 +45,10 @@ const ProfileVolplaceScheduler = "volplace-scheduler"
 // VOLPLACE_SCHEDULER="$(hack/volplace-scheduler.sh)".
 const EnvVolplaceScheduler = harness.EnvVolplaceScheduler
 
-// volplaceSchedulerConfigTemplate configures volplace-scheduler as
-// manifests/scheduler/volplace-scheduler-config.yaml does: %[1]s is its
-// kubeconfig.
-const volplaceSchedulerConfigTemplate = schedulerConfigHeader + `profiles:
-- schedulerName: ` + ProfileVolplaceScheduler + `
-  plugins:
-    multiPoint:
-      enabled:
-      - name: Volplace
-        weight: 1
-      disabled:
-      - name: NodeVolumeLimits
-      - name: VolumeZone
-      - name: VolumeRestrictions
-`
+// volplaceSchedulerConfig is volplace-scheduler's configuration as
+// shipped: its profile, named ProfileVolplaceScheduler, and the plugin's
+// args are run as they are.
+const volplaceSchedulerConfig = "../../manifests/scheduler/volplace-scheduler-config.yaml"
 
 // Timeouts of the harness.
 const (
@@ -220,8 +209,11 @@ func StartWith(ctx context.Context, assets string, opts Options) (f *Framework, 
 		}
 	}
 	if bin := os.Getenv(EnvVolplaceScheduler); bin != "" {
-		f.volplaceScheduler, err = harness.StartScheduler(ctx, bin, f.dir, "volplace-scheduler", f.Kubeconfig,
-			fmt.Sprintf(volplaceSchedulerConfigTemplate, f.Kubeconfig))
+		config, err := harness.ShippedSchedulerConfig(volplaceSchedulerConfig, f.Kubeconfig)
+		if err != nil {
+			return f, err
+		}
+		f.volplaceScheduler, err = harness.StartScheduler(ctx, bin, f.dir, "volplace-scheduler", f.Kubeconfig, config)
 		if err != nil {
 			return f, fmt.Errorf("starting volplace-scheduler: %w", err)
 		}

@@ -23,6 +23,9 @@ var forbidden = map[string][]string{
 		module + "/topology/store", module + "/extender", module + "/webhook", module + "/cmd/",
 		"direct:net/http", "k8s.io/client-go/informers", "k8s.io/kubernetes/",
 	},
+	"topology/config": {
+		module + "/topology/store", module + "/extender", module + "/webhook", module + "/plugin", module + "/cmd/", "k8s.io/kubernetes/",
+	},
 	"topology/store": {module + "/extender", module + "/webhook", module + "/cmd/", "k8s.io/kubernetes/"},
 	"extender":       {module + "/topology/store", module + "/webhook", module + "/cmd/", "k8s.io/kubernetes/"},
 	"webhook":        {module + "/topology/store", module + "/extender", module + "/cmd/", "k8s.io/kubernetes/"},

@@ -106,6 +106,16 @@ profiles:
       - name: NodeVolumeLimits
       - name: VolumeZone
       - name: VolumeRestrictions
+  # The plugin's args: config.rules and config.scoring, the extender's
+  # options. inTreeVolumeLimits is left to the plugin (false: with
+  # NodeVolumeLimits off, each attached volume counts once).
+  pluginConfig:
+  - name: Volplace
+    args:
+      {{- $rules := omit (default dict .Values.config.rules) "inTreeVolumeLimits" }}
+      rules: {{- if $rules }}{{ toYaml $rules | nindent 8 }}{{ else }} {}{{ end }}
+      {{- $scoring := default dict .Values.config.scoring }}
+      scoring: {{- if $scoring }}{{ toYaml $scoring | nindent 8 }}{{ else }} {}{{ end }}
 {{- else }}
 extenders:
 - urlPrefix: http://{{ include "volplace.serviceHost" . }}:8888

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"sigs.k8s.io/yaml"
 )
 
 // ComponentStartTimeout bounds a component's wait for health.
@@ -34,6 +36,27 @@ func StartScheduler(ctx context.Context, bin, dir, name, kubeconfig, config stri
 		"--v=2",
 		"--leader-elect=false",
 	)
+}
+
+// ShippedSchedulerConfig returns the KubeSchedulerConfiguration in the file
+// at path, as a cluster would run it, with the test's kubeconfig and
+// without leader election: the profiles and plugin args are the file's.
+func ShippedSchedulerConfig(path, kubeconfig string) (string, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("reading the scheduler configuration: %w", err)
+	}
+	var config map[string]any
+	if err := yaml.UnmarshalStrict(data, &config); err != nil {
+		return "", fmt.Errorf("decoding %s: %w", path, err)
+	}
+	config["clientConnection"] = map[string]any{"kubeconfig": kubeconfig}
+	config["leaderElection"] = map[string]any{"leaderElect": false}
+	out, err := yaml.Marshal(config)
+	if err != nil {
+		return "", fmt.Errorf("encoding %s: %w", path, err)
+	}
+	return string(out), nil
 }
 
 // startComponent runs a Kubernetes component that serves HTTPS on a free

@@ -1,6 +1,10 @@
 package config
 
-import "testing"
+import (
+	"testing"
+
+	rulesconfig "github.com/volplace/volplace/topology/config"
+)
 
 // FuzzParse feeds any bytes to the configuration loader: no panic, and a
 // configuration that parses yields options within their documented ranges.
@@ -15,7 +19,7 @@ func FuzzParse(f *testing.F) {
 		}
 		o := c.TopologyOptions()
 		for _, w := range []int64{o.Weights.Locality, o.Weights.Capacity, o.Weights.AttachHeadroom} {
-			if w < 0 || w > MaxWeight {
+			if w < 0 || w > rulesconfig.MaxWeight {
 				t.Fatalf("weight %d out of range", w)
 			}
 		}

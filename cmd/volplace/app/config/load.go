@@ -10,11 +10,8 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"sigs.k8s.io/yaml"
 
-	"github.com/volplace/volplace/topology"
+	rulesconfig "github.com/volplace/volplace/topology/config"
 )
-
-// MaxWeight bounds a score weight.
-const MaxWeight = 100
 
 // Default returns the configuration used without a file.
 func Default() *Configuration {
@@ -65,33 +62,8 @@ func Validate(c *Configuration) field.ErrorList {
 	if c.Kind != Kind {
 		errs = append(errs, field.NotSupported(field.NewPath("kind"), c.Kind, []string{Kind}))
 	}
-	if d := c.Rules.CapacityRefresh; d != nil && d.Duration < 0 {
-		errs = append(errs, field.Invalid(field.NewPath("rules", "capacityRefresh"), d.Duration.String(), "must not be negative"))
-	}
-	scoring := field.NewPath("scoring")
-	if w := c.Scoring.Weights; w != nil {
-		path := scoring.Child("weights")
-		for _, f := range []struct {
-			name  string
-			value *int64
-		}{{"locality", w.Locality}, {"capacity", w.Capacity}, {"attachHeadroom", w.AttachHeadroom}} {
-			if f.value != nil && (*f.value < 0 || *f.value > MaxWeight) {
-				errs = append(errs, field.Invalid(path.Child(f.name), *f.value, fmt.Sprintf("must be between 0 and %d", MaxWeight)))
-			}
-		}
-	}
-	shape := scoring.Child("capacityShape")
-	for i, p := range c.Scoring.CapacityShape {
-		if p.Utilization < 0 || p.Utilization > 100 {
-			errs = append(errs, field.Invalid(shape.Index(i).Child("utilization"), p.Utilization, "must be between 0 and 100"))
-		}
-		if p.Score < 0 || p.Score > topology.MaxScore {
-			errs = append(errs, field.Invalid(shape.Index(i).Child("score"), p.Score, fmt.Sprintf("must be between 0 and %d", topology.MaxScore)))
-		}
-		if i > 0 && p.Utilization <= c.Scoring.CapacityShape[i-1].Utilization {
-			errs = append(errs, field.Invalid(shape.Index(i).Child("utilization"), p.Utilization, "must be greater than the previous point's"))
-		}
-	}
+	errs = append(errs, rulesconfig.ValidateRules(&c.Rules, field.NewPath("rules"))...)
+	errs = append(errs, rulesconfig.ValidateScoring(&c.Scoring, field.NewPath("scoring"))...)
 	return append(errs, validateWebhook(&c.Webhook, field.NewPath("webhook"))...)
 }
 

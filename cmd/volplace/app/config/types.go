@@ -5,9 +5,9 @@ package config
 import (
 	corev1 "k8s.io/api/core/v1"
 	storagev1 "k8s.io/api/storage/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/volplace/volplace/topology"
+	rulesconfig "github.com/volplace/volplace/topology/config"
 	"github.com/volplace/volplace/webhook"
 )
 
@@ -19,11 +19,13 @@ const (
 
 // Configuration is the file passed with `volplace serve --config`.
 type Configuration struct {
-	APIVersion string  `json:"apiVersion"`
-	Kind       string  `json:"kind"`
-	Rules      Rules   `json:"rules"`
-	Scoring    Scoring `json:"scoring"`
-	Webhook    Webhook `json:"webhook"`
+	APIVersion string `json:"apiVersion"`
+	Kind       string `json:"kind"`
+	// Rules and Scoring are the rules' options, as the scheduler plugin's
+	// arguments give them too.
+	Rules   rulesconfig.Rules   `json:"rules"`
+	Scoring rulesconfig.Scoring `json:"scoring"`
+	Webhook Webhook             `json:"webhook"`
 }
 
 // Webhook holds the admission policies.
@@ -73,69 +75,13 @@ type DeletionGuard struct {
 	CountFinishedPods *bool `json:"countFinishedPods,omitempty"`
 }
 
-// Rules switch the placement rules that go beyond kube-scheduler.
-type Rules struct {
-	// RequireCSIDriver rejects nodes whose CSINode lacks a CSI driver the
-	// pod's volumes need. Default true.
-	RequireCSIDriver *bool `json:"requireCSIDriver,omitempty"`
-	// ReadWriteOnceGuard pins a pod to the node where its single-node volume
-	// is attached or in use. Default true.
-	ReadWriteOnceGuard *bool `json:"readWriteOnceGuard,omitempty"`
-	// InTreeVolumeLimits counts CSI attach limits as kube-scheduler's
-	// NodeVolumeLimits plugin does, which runs next to volplace in
-	// kube-scheduler's default profile; set false for a profile that
-	// disables kube-scheduler's volume plugins. Default true.
-	InTreeVolumeLimits *bool `json:"inTreeVolumeLimits,omitempty"`
-	// CapacityRefresh is how long a provisioned volume counts against its
-	// CSIStorageCapacity after its PV was created, when the driver has not
-	// rewritten the capacity since. Default 2m.
-	CapacityRefresh *metav1.Duration `json:"capacityRefresh,omitempty"`
-}
-
-// Scoring tunes the prioritize verb.
-type Scoring struct {
-	Weights       *Weights     `json:"weights,omitempty"`
-	CapacityShape []ShapePoint `json:"capacityShape,omitempty"`
-}
-
-// Weights weigh the score components, 0..100; 0 turns one off. Default 1
-// each.
-type Weights struct {
-	Locality       *int64 `json:"locality,omitempty"`
-	Capacity       *int64 `json:"capacity,omitempty"`
-	AttachHeadroom *int64 `json:"attachHeadroom,omitempty"`
-}
-
-// ShapePoint is one point of the capacity scoring function.
-type ShapePoint struct {
-	Utilization int64 `json:"utilization"`
-	Score       int64 `json:"score"`
-}
-
 // TopologyOptions returns the evaluator options the configuration selects,
 // with defaults for what it leaves unset.
 func (c *Configuration) TopologyOptions() topology.Options {
-	o := topology.DefaultOptions()
-	set(&o.RequireCSIDriver, c.Rules.RequireCSIDriver)
-	set(&o.ReadWriteOnceGuard, c.Rules.ReadWriteOnceGuard)
-	set(&o.InTreeVolumeLimits, c.Rules.InTreeVolumeLimits)
-	if d := c.Rules.CapacityRefresh; d != nil {
-		o.CapacityRefresh = d.Duration
-	}
-	if w := c.Scoring.Weights; w != nil {
-		set(&o.Weights.Locality, w.Locality)
-		set(&o.Weights.Capacity, w.Capacity)
-		set(&o.Weights.AttachHeadroom, w.AttachHeadroom)
-	}
-	if len(c.Scoring.CapacityShape) > 0 {
-		o.CapacityShape = make([]topology.ShapePoint, len(c.Scoring.CapacityShape))
-		for i, p := range c.Scoring.CapacityShape {
-			o.CapacityShape[i] = topology.ShapePoint{Utilization: p.Utilization, Score: p.Score}
-		}
-	}
-	return o
+	return rulesconfig.Options(topology.DefaultOptions(), &c.Rules, &c.Scoring)
 }
 
+// set copies *src to *dst when src is set.
 func set[T any](dst *T, src *T) {
 	if src != nil {
 		*dst = *src
