@@ -14,7 +14,11 @@
 // the pod takes until its binding shows in the informers: capacity and
 // single-node claims (topology.Holds, as the extender holds them), attach
 // slots and ReadWriteOnce use on the node (store.AssumePod); Unreserve
-// gives them back.
+// gives them back. Pods that failed while they were held are queued again
+// by the Pod/Delete hint: kube-scheduler reports an assumed pod it forgets
+// after a failed binding as a deleted assigned pod. (A Reserve or Permit
+// failure unreserves within the scheduling cycle, before any other pod's
+// cycle could see the hold.)
 //
 // The plugin's arguments (Args, its pluginConfig args) are the rules and
 // scoring sections of volplace's configuration file, decoded strictly and

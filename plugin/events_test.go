@@ -33,6 +33,9 @@ func TestQueueingHints(t *testing.T) {
 		{"a pod sharing the claim was bound", podChanged, nil, st.MakePod("peer").PVC("data").Node("n1").Obj(), fwk.Queue},
 		{"a pod sharing the claim, unbound", podChanged, nil, st.MakePod("peer").PVC("data").Obj(), fwk.QueueSkip},
 		{"a pod with claims went", podChanged, st.MakePod("gone").PVC("logs").Node("n1").Obj(), nil, fwk.Queue},
+		// kube-scheduler sends an assumed pod whose binding failed, after
+		// Unreserve, as a deleted assigned pod: what it held is free.
+		{"an assumed pod with claims was forgotten", podChanged, st.MakePod("assumed").PVC("data").Node("n1").Obj(), nil, fwk.Queue},
 		{"a pod without claims went", podChanged, st.MakePod("gone").EmptyDir("tmp").Node("n1").Obj(), nil, fwk.QueueSkip},
 		{"a new CSINode", csiNodeChanged, nil, st.MakeCSINode("n1").Obj(), fwk.Queue},
 		{"a CSINode registered a driver", csiNodeChanged, st.MakeCSINode("n1").Obj(), st.MakeCSINode("n1").Driver(driver).Obj(), fwk.Queue},
