@@ -23,7 +23,11 @@ func (pl *Volplace) Filter(_ context.Context, cs fwk.CycleState, _ *corev1.Pod, 
 		// other pod may yet go elsewhere).
 		return fwk.NewStatus(fwk.Unschedulable, topology.ErrReasonClaimInFlight)
 	}
-	c := pl.evaluate(s, nodeInfo)
+	node := nodeInfo.Node()
+	if node == nil {
+		return fwk.NewStatus(fwk.Error, errNodeNotFound)
+	}
+	c := pl.evaluate(s, node)
 	if c.Fits {
 		s.scores.Store(c.Name, c.Score)
 		return nil
@@ -34,14 +38,14 @@ func (pl *Volplace) Filter(_ context.Context, cs fwk.CycleState, _ *corev1.Pod, 
 	return fwk.NewStatus(fwk.Unschedulable, c.Message)
 }
 
+// errNodeNotFound is the error of a NodeInfo without its node, as
+// kube-scheduler's own plugins word it.
+const errNodeNotFound = "node not found"
+
 // evaluate gives the pod's verdict on the node: EvaluateNodes, the
 // extender's evaluation, on one candidate.
-func (pl *Volplace) evaluate(s *cycleState, nodeInfo fwk.NodeInfo) topology.Candidate {
-	name := ""
-	if node := nodeInfo.Node(); node != nil {
-		name = node.Name
-	}
-	cands := [1]topology.Candidate{topology.ResolveNode(pl.store, []byte(name))}
+func (pl *Volplace) evaluate(s *cycleState, node *corev1.Node) topology.Candidate {
+	cands := [1]topology.Candidate{topology.NodeCandidate(pl.store, node)}
 	pl.ev.EvaluateNodes(s.pod, cands[:], 1)
 	return cands[0]
 }

@@ -37,12 +37,14 @@ func (pl *Volplace) Score(_ context.Context, cs fwk.CycleState, _ *corev1.Pod, n
 	if s == nil {
 		return 0, nil
 	}
-	if node := nodeInfo.Node(); node != nil {
-		if score, ok := s.scores.Load(node.Name); ok {
-			return score.(int64), nil
-		}
+	node := nodeInfo.Node()
+	if node == nil {
+		return 0, fwk.NewStatus(fwk.Error, errNodeNotFound)
 	}
-	return pl.evaluate(s, nodeInfo).Score, nil
+	if score, ok := s.scores.Load(node.Name); ok {
+		return score.(int64), nil
+	}
+	return pl.evaluate(s, node).Score, nil
 }
 
 // ScoreExtensions returns the plugin, which normalizes its scores.

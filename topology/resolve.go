@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"unsafe"
 
 	corev1 "k8s.io/api/core/v1"
 )
@@ -114,12 +115,16 @@ func AllNodes(c Cluster) []Candidate {
 	return out
 }
 
-// ResolveNode returns the candidate of one named node: ResolveNodes for a
-// caller that asks about one node at a time, as a kube-scheduler Filter
-// plugin does. name is read only during the call.
-func ResolveNode(c Cluster, name []byte) Candidate {
+// NodeCandidate returns the candidate of a node given as an object, as a
+// kube-scheduler Filter plugin gets it: the node table's entry of that
+// name, else the object itself, evaluated as given (as GivenNodes does), so
+// that a node the scheduler's snapshot holds before the store has it is
+// evaluated rather than reported unknown. It does not allocate.
+func NodeCandidate(c Cluster, node *corev1.Node) Candidate {
+	// NodeInfo reads the name only during the call and never writes it.
+	name := unsafe.Slice(unsafe.StringData(node.Name), len(node.Name))
 	if info, ok := c.NodeInfo(name); ok {
 		return Candidate{Name: info.Name(), Info: info, index: int32(info.Index)}
 	}
-	return Candidate{Name: string(name), index: -1}
+	return Candidate{Name: node.Name, Node: node, index: -1}
 }

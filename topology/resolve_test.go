@@ -116,21 +116,33 @@ func TestAllNodes(t *testing.T) {
 	}
 }
 
-// TestResolveNode checks the candidate of one name against ResolveNodes'
-// candidate of the same name, for a node the cache holds and one it does
-// not.
-func TestResolveNode(t *testing.T) {
-	cluster, err := store.NewStatic(st.MakeNode("n1").Obj())
+// TestNodeCandidate checks the candidate of a node object: the node
+// table's entry, as ResolveNodes gives it, for a node the store holds,
+// without allocating; the object itself, evaluated as given rather than
+// reported unknown, for a node the store has not seen yet.
+func TestNodeCandidate(t *testing.T) {
+	known := st.MakeNode("n1").Obj()
+	cluster, err := store.NewStatic(known)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range []string{"n1", "gone"} {
-		t.Run(name, func(t *testing.T) {
-			want := topology.ResolveNodes(cluster, [][]byte{[]byte(name)}, 1)[0]
-			got := topology.ResolveNode(cluster, []byte(name))
-			if got.Name != want.Name || got.Info != want.Info {
-				t.Errorf("ResolveNode = {%s %p}, ResolveNodes gives {%s %p}", got.Name, got.Info, want.Name, want.Info)
-			}
-		})
+	want := topology.ResolveNodes(cluster, [][]byte{[]byte("n1")}, 1)[0]
+	if got := topology.NodeCandidate(cluster, known); got.Name != want.Name || got.Info != want.Info || got.Node != nil {
+		t.Errorf("NodeCandidate(n1) = {%s %p %p}, ResolveNodes gives {%s %p}", got.Name, got.Info, got.Node, want.Name, want.Info)
+	}
+	if allocs := testing.AllocsPerRun(100, func() { topology.NodeCandidate(cluster, known) }); allocs != 0 {
+		t.Errorf("NodeCandidate of a known node allocates %v times", allocs)
+	}
+
+	fresh := st.MakeNode("new").Obj()
+	got := topology.NodeCandidate(cluster, fresh)
+	if got.Name != "new" || got.Info != nil || got.Node != fresh {
+		t.Fatalf("NodeCandidate(new) = {%s %p %p}, want the object itself", got.Name, got.Info, got.Node)
+	}
+	ev := topology.NewEvaluator(cluster, topology.DefaultOptions()).FailFast()
+	cands := []topology.Candidate{got}
+	ev.EvaluateNodes(ev.Prepare(st.MakePod("web").PVC("data").Obj()), cands, 1)
+	if cands[0].Code == topology.CodeNodeUnknown {
+		t.Errorf("a node given as an object was reported unknown: %s", cands[0].Message)
 	}
 }
