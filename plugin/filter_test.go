@@ -74,6 +74,20 @@ func TestFilterAndScoreMatchTheExtender(t *testing.T) {
 			wantFits: 0,
 		},
 		{
+			// The FailedScheduling event then counts each node by its own
+			// reason, as under the extender.
+			name: "a pod that fits none of the nodes its PV pins it to is not narrowed",
+			objs: zonalCluster(
+				st.MakePV("used").CSI(driver, "h0").BoundTo("default", "used").Obj(),
+				st.MakePVC("used").BoundTo("used").Obj(),
+				st.MakePod("other").PVC("used").Node("n-b").Obj(),
+				st.MakePV("local").CSI(driver, "h1").NodeAffinityIn(corev1.LabelTopologyZone, "b").Obj(),
+				st.MakePVC("data").BoundTo("local").Obj(),
+			),
+			pod:      st.MakePod("web").PVC("data").Obj(),
+			wantFits: 0,
+		},
+		{
 			name: "a full attach limit fails the node resolvably",
 			objs: zonalCluster(
 				st.MakePV("used").CSI(driver, "h0").BoundTo("default", "used").Obj(),

@@ -13,9 +13,11 @@ import (
 
 // PreFilter prepares the pod once for the cycle. A pod without claims is
 // skipped: it fits every node. A pod whose bound PVs pin it to some nodes
-// is narrowed to them, unless none is left: every node then fails in
-// Filter with the affinity reason, as under the extender, rather than
-// with PreFilter's single line.
+// is narrowed to them when one of them fits it: kube-scheduler then
+// filters those nodes only. When none of them fits, nothing is narrowed,
+// so that every node fails in Filter with its own reason and the pod's
+// FailedScheduling event reads as under the extender, rather than
+// counting the other nodes as "didn't satisfy plugin(s) [Volplace]".
 func (pl *Volplace) PreFilter(ctx context.Context, cs fwk.CycleState, pod *corev1.Pod, nodes []fwk.NodeInfo) (*fwk.PreFilterResult, *fwk.Status) {
 	if !topology.HasClaims(pod) {
 		return nil, fwk.NewStatus(fwk.Skip)
@@ -29,8 +31,8 @@ func (pl *Volplace) PreFilter(ctx context.Context, cs fwk.CycleState, pod *corev
 	if s.inFlight || !pl.ev.Pinned(ps) {
 		return nil, nil
 	}
-	pinned := pl.pinnedNodes(ps, nodes)
-	if len(pinned) == 0 {
+	pinned, fits := pl.pinnedNodes(ps, nodes)
+	if !fits {
 		return nil, nil
 	}
 	klog.FromContext(ctx).V(5).Info("Pod pinned by its volumes' node affinity", "pod", klog.KObj(pod), "nodes", len(pinned))
@@ -38,9 +40,11 @@ func (pl *Volplace) PreFilter(ctx context.Context, cs fwk.CycleState, pod *corev
 }
 
 // pinnedNodes returns the names of the nodes the pod's bound volumes pin
-// it to, among nodes.
-func (pl *Volplace) pinnedNodes(ps *topology.PodState, nodes []fwk.NodeInfo) sets.Set[string] {
+// it to, among nodes, and whether the pod fits one of them. It evaluates
+// them until one fits: in the common case one.
+func (pl *Volplace) pinnedNodes(ps *topology.PodState, nodes []fwk.NodeInfo) (sets.Set[string], bool) {
 	out := sets.New[string]()
+	var pinned []*corev1.Node
 	var buf []byte
 	for _, n := range nodes {
 		node := n.Node()
@@ -50,9 +54,17 @@ func (pl *Volplace) pinnedNodes(ps *topology.PodState, nodes []fwk.NodeInfo) set
 		buf = append(buf[:0], node.Name...)
 		if pl.ev.PinnedTo(ps, buf) {
 			out.Insert(node.Name)
+			pinned = append(pinned, node)
 		}
 	}
-	return out
+	var cand [1]topology.Candidate
+	for _, node := range pinned {
+		cand[0] = topology.NodeCandidate(pl.store, node)
+		if pl.ev.EvaluateNodes(ps, cand[:], 1).Fits > 0 {
+			return out, true
+		}
+	}
+	return out, false
 }
 
 // PreFilterExtensions returns nil: a pod's volumes do not depend on the
