@@ -153,19 +153,26 @@ func profileTag(profile string) string {
 
 // underBothProfiles runs a scenario under each profile, in parallel, each in
 // its own namespace with its own nodes, then checks that both placed the
-// pods alike.
+// pods alike and, when volplace-scheduler runs, that the pods the
+// scenario waited on as unschedulable got the same FailedScheduling
+// message from it as from the extender's profile.
 func underBothProfiles(t *testing.T, name string, run func(*Scenario) Placement) {
 	t.Helper()
 	var mu sync.Mutex
 	got := map[string]Placement{}
+	failures := map[string]map[string]string{}
 	t.Run("profiles", func(t *testing.T) { // returns once both are done
 		for _, profile := range Profiles {
 			t.Run(profile, func(t *testing.T) {
 				t.Parallel()
-				p := run(NewScenario(t, name+"-"+profileTag(profile), profile))
+				s := NewScenario(t, name+"-"+profileTag(profile), profile)
+				p := run(s)
 				mu.Lock()
 				defer mu.Unlock()
 				got[profile] = p
+				s.mu.Lock()
+				failures[profile] = s.failures
+				s.mu.Unlock()
 			})
 		}
 	})
@@ -175,6 +182,13 @@ func underBothProfiles(t *testing.T, name string, run func(*Scenario) Placement)
 	for _, profile := range Profiles[1:] {
 		if diff := cmp.Diff(got[ProfileDefault], got[profile]); diff != "" {
 			t.Errorf("the profiles placed the pods differently (-%s +%s):\n%s", ProfileDefault, profile, diff)
+		}
+	}
+	// The plugin gives the extender's reasons, node by node: kube-scheduler
+	// totals them into the same FailedScheduling events.
+	if _, ok := got[ProfileVolplaceScheduler]; ok {
+		if diff := cmp.Diff(failures[ProfileVolplaceOnly], failures[ProfileVolplaceScheduler]); diff != "" {
+			t.Errorf("FailedScheduling events differ (-%s +%s):\n%s", ProfileVolplaceOnly, ProfileVolplaceScheduler, diff)
 		}
 	}
 }

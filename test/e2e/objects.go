@@ -59,6 +59,9 @@ type Scenario struct {
 
 	mu      sync.Mutex
 	written []written
+	// failures are the FailedScheduling messages WaitUnschedulable found,
+	// by pod name.
+	failures map[string]string
 }
 
 // NewScenario creates the namespace of a scenario whose pods kube-scheduler

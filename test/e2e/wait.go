@@ -66,6 +66,12 @@ func (s *Scenario) WaitUnschedulable(pod *corev1.Pod, want string) string {
 		s.T.Fatalf("pod %s: no FailedScheduling event containing %q within %v: %v\n%s", pod.Name, want, scheduleTimeout, err, s.Describe(pod))
 	}
 	s.ExpectPending(pod)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.failures == nil {
+		s.failures = map[string]string{}
+	}
+	s.failures[pod.Name] = msg
 	return msg
 }
 
