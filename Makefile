@@ -33,7 +33,7 @@ test-storage: ## Run the storage suite alone: kube-controller-manager, CSI sidec
 
 FUZZTIME ?= 20s
 FUZZ_TARGETS = ./extender:FuzzFilterHandler ./extender:FuzzPrioritizeHandler ./extender:FuzzNodeNames ./extender:FuzzAppendString ./extender:FuzzDecodeRequest ./webhook:FuzzAdmission \
-	./cmd/volplace/app/simulate:FuzzLoad ./cmd/volplace/app/config:FuzzParse
+	./cmd/volplace/app/simulate:FuzzLoad ./cmd/volplace/app/config:FuzzParse ./plugin:FuzzDecodeArgs
 
 # Minimizing a new input is capped by calls, not time: FuzzLoad takes about a
 # millisecond a call, and minimizing a descendant of its 3 KB seed ran to the
