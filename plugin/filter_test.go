@@ -2,15 +2,14 @@ package plugin
 
 import (
 	"slices"
-	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/util/sets"
 	fwk "k8s.io/kube-scheduler/framework"
 
+	"github.com/volplace/volplace/plugin/plugintest"
 	"github.com/volplace/volplace/topology"
 	st "github.com/volplace/volplace/topology/testing"
 )
@@ -20,9 +19,11 @@ const driver = "csi.example.com"
 // verdict is one node's outcome, as the framework's status or as the
 // extender's evaluation gives it.
 type verdict struct {
-	Code    fwk.Code
-	Message string
-	Score   int64
+	// Excluded is true for a node PreFilter's result leaves out.
+	Excluded bool
+	Code     fwk.Code
+	Message  string
+	Score    int64
 }
 
 // zonalCluster has three nodes in three zones, each with the driver and
@@ -35,10 +36,11 @@ func zonalCluster(extra ...runtime.Object) []runtime.Object {
 	return append(objs, extra...)
 }
 
-// TestFilterAndScoreMatchTheExtender checks the plugin's verdicts, reason
-// lines and scores against the extender's evaluation
-// (Evaluator.EvaluateNodes of a fail-fast evaluator) on the same objects,
-// and the nodes PreFilter narrows the cycle to.
+// TestFilterAndScoreMatchTheExtender runs a scheduling cycle of the plugin
+// (plugintest.Schedule) and checks its verdicts, reason lines and scores
+// against the extender's evaluation (Evaluator.EvaluateNodes of a
+// fail-fast evaluator) on the same objects, and the nodes PreFilter
+// narrows the cycle to.
 func TestFilterAndScoreMatchTheExtender(t *testing.T) {
 	tests := []struct {
 		name       string
@@ -116,22 +118,36 @@ func TestFilterAndScoreMatchTheExtender(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ctx := t.Context()
 			pl, s := staticPlugin(t, tt.objs...)
-			cs := newCycleState()
-			res, status := pl.PreFilter(ctx, cs, tt.pod, nodeInfos(s))
-			if got := status.IsSkip(); got != tt.wantSkip {
-				t.Fatalf("PreFilter skipped: %v, want %v (%v)", got, tt.wantSkip, status)
+			c := plugintest.Schedule(t.Context(), pl, tt.pod, s.Nodes())
+			if got := c.PreFilter.IsSkip(); got != tt.wantSkip {
+				t.Fatalf("PreFilter skipped: %v, want %v (%v)", got, tt.wantSkip, c.PreFilter)
 			}
 			if tt.wantSkip {
+				for _, n := range c.Nodes {
+					if !n.Fits() || n.Score != 0 {
+						t.Errorf("node %s of a skipped pod: %+v, want it to fit unscored", n.Name, n)
+					}
+				}
+				if !c.PreScore.IsSkip() {
+					t.Errorf("PreScore of a skipped pod: %v, want Skip", c.PreScore)
+				}
 				return
 			}
-			if !status.IsSuccess() {
-				t.Fatalf("PreFilter: %v", status)
+			if !c.PreFilter.IsSuccess() {
+				t.Fatalf("PreFilter: %v", c.PreFilter)
+			}
+			if !c.PreScore.IsSuccess() || !c.Score.IsSuccess() {
+				t.Fatalf("PreScore: %v, Score: %v", c.PreScore, c.Score)
 			}
 			var pinned []string
-			if !res.AllNodes() {
-				pinned = sets.List(res.NodeNames)
+			if slices.ContainsFunc(c.Nodes, func(n plugintest.Node) bool { return n.Excluded }) {
+				for _, n := range c.Nodes {
+					if !n.Excluded {
+						pinned = append(pinned, n.Name)
+					}
+				}
+				slices.Sort(pinned)
 			}
 			if diff := cmp.Diff(tt.wantPinned, pinned); diff != "" {
 				t.Errorf("PreFilter's nodes (-want,+got):\n%s", diff)
@@ -140,60 +156,38 @@ func TestFilterAndScoreMatchTheExtender(t *testing.T) {
 			ev := topology.NewEvaluator(s, DefaultOptions()).FailFast()
 			cands := topology.AllNodes(s)
 			ev.EvaluateNodes(ev.Prepare(tt.pod), cands, 1)
-			want, got := map[string]verdict{}, map[string]verdict{}
-			var scores fwk.NodeScoreList
-			for _, c := range cands {
-				w := verdict{Score: c.Score * scoreScale}
-				if !c.Fits {
-					w = verdict{Code: fwk.Unschedulable, Message: c.Message}
-					if c.Unresolvable {
+			want := map[string]verdict{}
+			for _, cand := range cands {
+				w := verdict{Score: cand.Score * scoreScale}
+				switch {
+				case tt.wantPinned != nil && !slices.Contains(tt.wantPinned, cand.Name):
+					// Left out by PreFilter: the extender must reject the
+					// node for good.
+					if cand.Fits || !cand.Unresolvable {
+						t.Errorf("node %s outside PreFilter's nodes: the extender gives fits %v, unresolvable %v", cand.Name, cand.Fits, cand.Unresolvable)
+					}
+					w = verdict{Excluded: true, Code: fwk.UnschedulableAndUnresolvable, Message: "node(s) didn't satisfy plugin(s) [" + Name + "]"}
+				case !cand.Fits:
+					w = verdict{Code: fwk.Unschedulable, Message: cand.Message}
+					if cand.Unresolvable {
 						w.Code = fwk.UnschedulableAndUnresolvable
 					}
 				}
-				want[c.Name] = w
-
-				info := nodeInfoDouble{node: c.Info.Node}
-				fs := pl.Filter(ctx, cs, tt.pod, info)
-				g := verdict{Code: fs.Code()}
-				if fs != nil {
-					g.Message = strings.Join(fs.Reasons(), "; ")
+				want[cand.Name] = w
+			}
+			got := map[string]verdict{}
+			fits := 0
+			for _, n := range c.Nodes {
+				got[n.Name] = verdict{Excluded: n.Excluded, Code: n.Code, Message: n.Message, Score: n.Score}
+				if n.Fits() {
+					fits++
 				}
-				if fs.IsSuccess() {
-					score, sst := pl.Score(ctx, cs, tt.pod, info)
-					if !sst.IsSuccess() {
-						t.Fatalf("Score on %s: %v", c.Name, sst)
-					}
-					scores = append(scores, fwk.NodeScore{Name: c.Name, Score: score})
-				}
-				got[c.Name] = g
-			}
-			if pre := pl.PreScore(ctx, cs, tt.pod, nil); !pre.IsSuccess() {
-				t.Fatalf("PreScore: %v", pre)
-			}
-			if ns := pl.NormalizeScore(ctx, cs, tt.pod, scores); !ns.IsSuccess() {
-				t.Fatalf("NormalizeScore: %v", ns)
-			}
-			for _, sc := range scores {
-				g := got[sc.Name]
-				g.Score = sc.Score
-				got[sc.Name] = g
 			}
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("verdicts (-extender,+plugin):\n%s", diff)
 			}
-			fits := 0
-			for _, g := range got {
-				if g.Code == fwk.Success {
-					fits++
-				}
-			}
 			if fits != tt.wantFits {
 				t.Errorf("%d nodes fit, want %d: %v", fits, tt.wantFits, got)
-			}
-			for name := range got {
-				if tt.wantPinned != nil && !slices.Contains(tt.wantPinned, name) && got[name].Code != fwk.UnschedulableAndUnresolvable {
-					t.Errorf("node %s outside PreFilter's nodes fits", name)
-				}
 			}
 		})
 	}

@@ -7,6 +7,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	fwk "k8s.io/kube-scheduler/framework"
 
+	"github.com/volplace/volplace/plugin/plugintest"
 	"github.com/volplace/volplace/topology"
 	st "github.com/volplace/volplace/topology/testing"
 )
@@ -51,31 +52,28 @@ func TestReserveHoldsUntilUnreserve(t *testing.T) {
 				st.MakePV("other").CSI(driver, "h2").BoundTo("default", "other").Obj(),
 				st.MakePVC("other").BoundTo("other").Obj(),
 			)...)
-			firstState := newCycleState()
-			if _, status := pl.PreFilter(ctx, firstState, first, nodeInfos(s)); !status.IsSuccess() {
-				t.Fatalf("PreFilter: %v", status)
+			firstCycle := plugintest.Schedule(ctx, pl, first, s.Nodes())
+			if !firstCycle.PreFilter.IsSuccess() {
+				t.Fatalf("PreFilter: %v", firstCycle.PreFilter)
 			}
-			if status := pl.Reserve(ctx, firstState, first, "n-a"); !status.IsSuccess() {
+			if status := pl.Reserve(ctx, firstCycle.State, first, "n-a"); !status.IsSuccess() {
 				t.Fatalf("Reserve: %v", status)
 			}
 			filter := func() map[string]string {
-				cs := newCycleState()
-				if _, status := pl.PreFilter(ctx, cs, tt.second, nodeInfos(s)); !status.IsSuccess() {
-					t.Fatalf("PreFilter: %v", status)
+				c := plugintest.Schedule(ctx, pl, tt.second, s.Nodes())
+				if !c.PreFilter.IsSuccess() {
+					t.Fatalf("PreFilter: %v", c.PreFilter)
 				}
 				out := map[string]string{}
-				for _, n := range s.Nodes() {
-					out[n.Name] = ""
-					if status := pl.Filter(ctx, cs, tt.second, nodeInfoDouble{node: n}); status.Code() != fwk.Success {
-						out[n.Name] = status.Message()
-					}
+				for _, n := range c.Nodes {
+					out[n.Name] = n.Message
 				}
 				return out
 			}
 			if diff := cmp.Diff(tt.wantReserved, filter()); diff != "" {
 				t.Errorf("with the first pod reserved (-want,+got):\n%s", diff)
 			}
-			pl.Unreserve(ctx, firstState, first, "n-a")
+			pl.Unreserve(ctx, firstCycle.State, first, "n-a")
 			free := map[string]string{"n-a": "", "n-b": "", "n-c": ""}
 			if diff := cmp.Diff(free, filter()); diff != "" {
 				t.Errorf("after Unreserve (-want,+got):\n%s", diff)
@@ -97,21 +95,20 @@ func TestReadWriteOncePodReserved(t *testing.T) {
 		st.MakePV("solo").CSI(driver, "h1").AccessModes(corev1.ReadWriteOncePod).BoundTo("default", "solo").Obj(),
 		st.MakePVC("solo").AccessModes(corev1.ReadWriteOncePod).BoundTo("solo").Obj(),
 	)...)
-	firstState := newCycleState()
-	if _, status := pl.PreFilter(ctx, firstState, first, nodeInfos(s)); !status.IsSuccess() {
-		t.Fatalf("PreFilter: %v", status)
+	firstCycle := plugintest.Schedule(ctx, pl, first, s.Nodes())
+	if !firstCycle.PreFilter.IsSuccess() {
+		t.Fatalf("PreFilter: %v", firstCycle.PreFilter)
 	}
-	if status := pl.Reserve(ctx, firstState, first, "n-a"); !status.IsSuccess() {
+	if status := pl.Reserve(ctx, firstCycle.State, first, "n-a"); !status.IsSuccess() {
 		t.Fatalf("Reserve: %v", status)
 	}
-	cs := newCycleState()
-	if _, status := pl.PreFilter(ctx, cs, second, nodeInfos(s)); !status.IsSuccess() {
-		t.Fatalf("PreFilter: %v", status)
+	c := plugintest.Schedule(ctx, pl, second, s.Nodes())
+	if !c.PreFilter.IsSuccess() {
+		t.Fatalf("PreFilter: %v", c.PreFilter)
 	}
 	got := map[string]verdict{}
-	for _, n := range s.Nodes() {
-		status := pl.Filter(ctx, cs, second, nodeInfoDouble{node: n})
-		got[n.Name] = verdict{Code: status.Code(), Message: status.Message()}
+	for _, n := range c.Nodes {
+		got[n.Name] = verdict{Excluded: n.Excluded, Code: n.Code, Message: n.Message}
 	}
 	inUse := verdict{Code: fwk.Unschedulable, Message: topology.ErrReasonReadWriteOncePodConflict + " (solo)"}
 	want := map[string]verdict{"n-a": inUse, "n-b": inUse, "n-c": inUse}

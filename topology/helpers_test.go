@@ -9,7 +9,10 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	fwk "k8s.io/kube-scheduler/framework"
 
+	"github.com/volplace/volplace/plugin"
+	"github.com/volplace/volplace/plugin/plugintest"
 	"github.com/volplace/volplace/topology"
 	"github.com/volplace/volplace/topology/store"
 )
@@ -54,6 +57,7 @@ func evaluate(t *testing.T, objs []runtime.Object, pod *corev1.Pod, opts *topolo
 	}
 	checkFailFast(t, ev, pod, results)
 	checkEvaluateNodes(t, ev, pod, results)
+	checkPlugin(t, objs, pod, o, results)
 	return results
 }
 
@@ -157,6 +161,82 @@ func checkEvaluateNodes(t *testing.T, ev *topology.Evaluator, pod *corev1.Pod, f
 			t.Errorf("tally (-verdicts,+EvaluateNodes):\n%s", diff)
 		}
 		topology.ReleaseCandidates(cands)
+	}
+}
+
+// pluginVerdict is what kube-scheduler keeps of a node from the plugin's
+// cycle, or what it should keep given the extender's verdict.
+type pluginVerdict struct {
+	Code    fwk.Code
+	Message string
+	Score   int64
+}
+
+// checkPlugin runs a scheduling cycle of the scheduler plugin, with the
+// same options over a store of the same objects, and checks that it gives
+// every node the extender's verdict, reason line and score: a pod without
+// claims is skipped and fits everywhere; a node PreFilter leaves out is
+// one the rules reject for good; Filter fails the others as the full
+// evaluation does, with its primary reason, Unschedulable or
+// UnschedulableAndUnresolvable as that is resolvable or not; a node that
+// fits has the full evaluation's score, scaled to the framework's range.
+func checkPlugin(t *testing.T, objs []runtime.Object, pod *corev1.Pod, opts topology.Options, full []topology.NodeResult) {
+	t.Helper()
+	s, err := store.NewStatic(objs...)
+	if err != nil {
+		t.Fatalf("building the plugin's store: %v", err)
+	}
+	c := plugintest.Schedule(t.Context(), plugin.NewForStore(s, opts), pod, s.Nodes())
+	claims := topology.HasClaims(pod)
+	switch {
+	case !claims && !c.PreFilter.IsSkip():
+		t.Errorf("plugin's PreFilter on a pod without claims: %v, want Skip", c.PreFilter)
+	case claims && !c.PreFilter.IsSuccess():
+		t.Fatalf("plugin's PreFilter: %v", c.PreFilter)
+	}
+	wantPreScore := fwk.Success // or it did not run: no node fits
+	if !claims {
+		wantPreScore = fwk.Skip
+	}
+	if c.PreScore.Code() != wantPreScore {
+		t.Errorf("plugin's PreScore: %v, want %v", c.PreScore, wantPreScore)
+	}
+	if !c.Score.IsSuccess() {
+		t.Errorf("plugin's scoring: %v", c.Score)
+	}
+	got := map[string]plugintest.Node{}
+	for _, n := range c.Nodes {
+		got[n.Name] = n
+	}
+	for _, r := range full {
+		n, ok := got[r.Node]
+		if !ok {
+			t.Errorf("node %s not in the plugin's cycle", r.Node)
+			continue
+		}
+		if n.Excluded {
+			if r.Fits() || !r.Reasons.Unresolvable() {
+				t.Errorf("node %s left out by the plugin's PreFilter, the extender gives fits %v, unresolvable %v (%s)",
+					r.Node, r.Fits(), r.Reasons.Unresolvable(), r.Reasons.Primary())
+			}
+			continue
+		}
+		want := pluginVerdict{Score: r.Score * (fwk.MaxScore / topology.MaxScore)}
+		if !claims {
+			want.Score = 0 // PreScore skips the pod: Score does not run
+		}
+		switch {
+		case r.Reasons.Unresolvable():
+			want = pluginVerdict{Code: fwk.UnschedulableAndUnresolvable, Message: r.Reasons.Primary().String()}
+		case !r.Fits():
+			want = pluginVerdict{Code: fwk.Unschedulable, Message: r.Reasons.Primary().String()}
+		}
+		if diff := cmp.Diff(want, pluginVerdict{Code: n.Code, Message: n.Message, Score: n.Score}); diff != "" {
+			t.Errorf("node %s, plugin (-extender,+plugin):\n%s", r.Node, diff)
+		}
+	}
+	if len(c.Nodes) != len(full) {
+		t.Errorf("the plugin's cycle has %d nodes, the extender evaluated %d", len(c.Nodes), len(full))
 	}
 }
 

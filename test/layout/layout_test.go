@@ -33,6 +33,9 @@ var forbidden = map[string][]string{
 	// the binary that imports k8s.io/kubernetes is the nested module
 	// cmd/volplace-scheduler.
 	"plugin": {module + "/extender", module + "/webhook", module + "/cmd/", "k8s.io/kubernetes/"},
+	// The plugin's test harness stands in for the framework's runtime
+	// without importing it.
+	"plugin/plugintest": {module + "/extender", module + "/webhook", module + "/cmd/", "k8s.io/kubernetes/"},
 	"cmd/volplace/app/simulate": {
 		module + "/extender", module + "/webhook", "k8s.io/kubernetes/",
 	},
