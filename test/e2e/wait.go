@@ -71,8 +71,41 @@ func (s *Scenario) WaitUnschedulable(pod *corev1.Pod, want string) string {
 	if s.failures == nil {
 		s.failures = map[string]string{}
 	}
-	s.failures[pod.Name] = msg
+	s.failures[pod.Name] = s.ownNodes(msg)
 	return msg
+}
+
+// Parts of kube-scheduler's FailedScheduling messages.
+const (
+	otherScenariosNodes = "node(s) didn't match Pod's node affinity/selector"
+	preemptionNoHelp    = "Preemption is not helpful for scheduling"
+)
+
+// ownNodes returns what a FailedScheduling message says of the scenario's
+// own nodes, which scenarios under different profiles can compare: each
+// reason with its node count, for filtering and then for preemption,
+// without the cluster's total, without the nodes of the other scenarios
+// running in parallel (which the pods' node selector rejects, and which
+// preemption does not help), and with the scenario's name replaced.
+func (s *Scenario) ownNodes(msg string) string {
+	msg = strings.ReplaceAll(msg, s.Name, "<scenario>")
+	var parts []string
+	for _, section := range strings.Split(msg, "preemption: ") {
+		// "0/N nodes are available: 3 reason, 2 other reason."
+		_, list, ok := strings.Cut(section, "nodes are available: ")
+		if !ok {
+			continue
+		}
+		list, _, _ = strings.Cut(list, ". ")
+		var kept []string
+		for _, entry := range strings.Split(strings.TrimSuffix(list, "."), ", ") {
+			if !strings.Contains(entry, otherScenariosNodes) && !strings.Contains(entry, preemptionNoHelp) {
+				kept = append(kept, entry)
+			}
+		}
+		parts = append(parts, strings.Join(kept, ", "))
+	}
+	return strings.Join(parts, "; preemption: ")
 }
 
 // failedScheduling returns the message of the pod's FailedScheduling event
