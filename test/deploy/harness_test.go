@@ -346,6 +346,27 @@ type kubeScheduler struct {
 // clientConnection.kubeconfig is for everything else).
 func (c *cluster) startScheduler(t *testing.T, name, binary string, config []byte, kubeconfig string) *kubeScheduler {
 	t.Helper()
+	s := c.launchScheduler(t, name, binary, config, kubeconfig)
+	started := time.Now()
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
+	readyz := fmt.Sprintf("https://127.0.0.1:%d/readyz", s.port)
+	err := harness.Poll(t.Context(), startTimeout, func() (bool, error) {
+		if s.exited() {
+			return false, fmt.Errorf("kube-scheduler exited: %v", s.cmd.ProcessState)
+		}
+		code, _, err := harness.HTTPGet(t.Context(), client, readyz)
+		return err == nil && code == http.StatusOK, nil
+	})
+	if err != nil {
+		t.Fatalf("kube-scheduler %s did not become ready: %v", name, err)
+	}
+	t.Logf("kube-scheduler %s ready in %v", name, time.Since(started).Round(time.Millisecond))
+	return s
+}
+
+// launchScheduler is startScheduler without the wait for /readyz.
+func (c *cluster) launchScheduler(t *testing.T, name, binary string, config []byte, kubeconfig string) *kubeScheduler {
+	t.Helper()
 	configPath := filepath.Join(c.dir, name+"-config.yaml")
 	if err := os.WriteFile(configPath, config, 0o600); err != nil {
 		t.Fatal(err)
@@ -385,7 +406,6 @@ func (c *cluster) startScheduler(t *testing.T, name, binary string, config []byt
 		out.Close()
 		close(s.done)
 	}()
-	started := time.Now()
 	t.Cleanup(func() {
 		stopStart := time.Now()
 		s.stop()
@@ -395,20 +415,6 @@ func (c *cluster) startScheduler(t *testing.T, name, binary string, config []byt
 			t.Logf("--- volplace log tail (%s):\n%s", c.volplaceLog, harness.Tail(c.volplaceLog, 30, ""))
 		}
 	})
-
-	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
-	readyz := fmt.Sprintf("https://127.0.0.1:%d/readyz", port)
-	err = harness.Poll(t.Context(), startTimeout, func() (bool, error) {
-		if s.exited() {
-			return false, fmt.Errorf("kube-scheduler exited: %v", s.cmd.ProcessState)
-		}
-		code, _, err := harness.HTTPGet(t.Context(), client, readyz)
-		return err == nil && code == http.StatusOK, nil
-	})
-	if err != nil {
-		t.Fatalf("kube-scheduler %s did not become ready: %v", name, err)
-	}
-	t.Logf("kube-scheduler %s ready in %v", name, time.Since(started).Round(time.Millisecond))
 	return s
 }
 

@@ -600,3 +600,41 @@ func withLeaderElectionDefaults(t *testing.T, data []byte) map[string]any {
 	}
 	return doc
 }
+
+// TestVolplaceSchedulerRejectsBadArgs runs volplace-scheduler with the
+// shipped configuration whose Volplace args hold a weight out of range: it
+// must stop at start and say which field is wrong.
+func TestVolplaceSchedulerRejectsBadArgs(t *testing.T) {
+	binary := os.Getenv(harness.EnvVolplaceScheduler)
+	if binary == "" {
+		if os.Getenv(harness.EnvRequired) == "1" {
+			t.Fatalf("%s is not set: VOLPLACE_SCHEDULER=\"$(hack/volplace-scheduler.sh)\" (make test sets it)", harness.EnvVolplaceScheduler)
+		}
+		t.Skipf("%s is not set (hack/volplace-scheduler.sh prints it)", harness.EnvVolplaceScheduler)
+	}
+	shipped, err := harness.ShippedSchedulerConfig(cl.path("manifests/scheduler/volplace-scheduler-config.yaml"), cl.kubeconfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var raw map[string]any
+	if err := yaml.Unmarshal([]byte(shipped), &raw); err != nil {
+		t.Fatal(err)
+	}
+	profile := raw["profiles"].([]any)[0].(map[string]any)
+	args := profile["pluginConfig"].([]any)[0].(map[string]any)["args"].(map[string]any)
+	args["scoring"].(map[string]any)["weights"].(map[string]any)["capacity"] = 101
+	bad, err := yaml.Marshal(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sched := cl.launchScheduler(t, "bad-args", binary, bad, cl.kubeconfig)
+	select {
+	case <-sched.done:
+	case <-time.After(startTimeout):
+		t.Fatalf("volplace-scheduler still runs %v after start with a capacity weight of 101", startTimeout)
+	}
+	const want = "scoring.weights.capacity: Invalid value: 101: must be between 0 and 100"
+	if lines := harness.Tail(sched.log, 5, want); lines == "" {
+		t.Errorf("volplace-scheduler's log does not say %q; its end:\n%s", want, harness.Tail(sched.log, 20, ""))
+	}
+}
