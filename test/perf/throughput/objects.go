@@ -38,6 +38,8 @@ type Workload struct {
 	Nodes, Pods, Zones int
 	// VolumeFraction of the pods have a claim bound to a zonal PV.
 	VolumeFraction float64
+	// ProvisionFraction of those have instead a claim to provision.
+	ProvisionFraction float64
 	// Managed has the pods with a claim request storageResource.
 	Managed bool
 }
@@ -54,9 +56,21 @@ func (w Workload) HasVolume(i int) bool {
 	return int(float64(i+1)*w.VolumeFraction) > int(float64(i)*w.VolumeFraction)
 }
 
-// PodZone is the zone of the i-th pod's PV, "" without one.
-func (w Workload) PodZone(i int) string {
+// Provisioned tells whether the i-th pod's claim is one to provision:
+// ProvisionFraction of the pods with a volume, spread evenly.
+func (w Workload) Provisioned(i int) bool {
 	if !w.HasVolume(i) {
+		return false
+	}
+	// Number the pods with a volume, as PodZone does.
+	j := int(float64(i) * w.VolumeFraction)
+	return int(float64(j+1)*w.ProvisionFraction) > int(float64(j)*w.ProvisionFraction)
+}
+
+// PodZone is the zone of the i-th pod's PV, "" without one or when its
+// claim is to be provisioned (any zone will do).
+func (w Workload) PodZone(i int) string {
+	if !w.HasVolume(i) || w.Provisioned(i) {
 		return ""
 	}
 	// Number the pods with a volume, so that they spread over every zone
@@ -139,7 +153,11 @@ func (w Workload) createPod(ctx context.Context, cs kubernetes.Interface, i int)
 		corev1.ResourceMemory: resource.MustParse(podMemory),
 	}
 	if w.HasVolume(i) {
-		if err := w.createBoundClaim(ctx, cs, i); err != nil {
+		create := w.createBoundClaim
+		if w.Provisioned(i) {
+			create = createClaimToProvision
+		}
+		if err := create(ctx, cs, i); err != nil {
 			return err
 		}
 		pw = pw.PVC(claimName(i))
@@ -156,6 +174,20 @@ func (w Workload) createPod(ctx context.Context, cs kubernetes.Interface, i int)
 	}}
 	if _, err := cs.CoreV1().Pods(namespace).Create(ctx, pod, metav1.CreateOptions{}); err != nil {
 		return fmt.Errorf("creating pod %s: %w", pod.Name, err)
+	}
+	return nil
+}
+
+// claimSize is the request of a claim to provision.
+const claimSize = "1Gi"
+
+// createClaimToProvision creates the i-th claim, unbound, of the
+// WaitForFirstConsumer class: kube-scheduler's VolumeBinding selects a
+// node for it, the tool's provisioner (provisioner.go) binds it.
+func createClaimToProvision(ctx context.Context, cs kubernetes.Interface, i int) error {
+	claim := st.MakePVC(claimName(i)).Namespace(namespace).Class(storageClass).Request(claimSize).Obj()
+	if _, err := cs.CoreV1().PersistentVolumeClaims(namespace).Create(ctx, claim, metav1.CreateOptions{}); err != nil {
+		return fmt.Errorf("creating claim %s: %w", claim.Name, err)
 	}
 	return nil
 }

@@ -63,3 +63,28 @@ func TestMisplaced(t *testing.T) {
 		t.Errorf("misplaced() = %d, want 1", got)
 	}
 }
+
+func TestWorkloadProvisioned(t *testing.T) {
+	w := Workload{Pods: 100, Zones: 10, VolumeFraction: 0.5, ProvisionFraction: 0.5}
+	provisioned, bound := 0, 0
+	for i := range w.Pods {
+		switch {
+		case w.Provisioned(i):
+			provisioned++
+			if !w.HasVolume(i) {
+				t.Errorf("pod %d has a claim to provision and no volume", i)
+			}
+			if z := w.PodZone(i); z != "" {
+				t.Errorf("pod %d, whose claim is to provision, is tied to zone %s", i, z)
+			}
+		case w.HasVolume(i):
+			bound++
+			if w.PodZone(i) == "" {
+				t.Errorf("pod %d with a bound claim has no zone", i)
+			}
+		}
+	}
+	if provisioned != 25 || bound != 25 {
+		t.Errorf("%d claims to provision and %d bound, want 25 and 25", provisioned, bound)
+	}
+}

@@ -23,6 +23,10 @@ type Options struct {
 	// VolumeFraction is the share of the pods that have a volume; the others
 	// have none (the mix that managedResources gating is for).
 	VolumeFraction float64
+	// ProvisionFraction is the share of the pods with a volume whose claim
+	// is still to be provisioned (WaitForFirstConsumer, unbound) rather
+	// than bound to a zonal PV; the tool's own provisioner provisions it.
+	ProvisionFraction float64
 	// Variants are run in turn in every round, each on a fresh control
 	// plane.
 	Variants []string
@@ -72,6 +76,7 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.IntVar(&o.Nodes, "nodes", o.Nodes, "Number of Nodes, each with a CSINode registering the zonal CSI driver.")
 	fs.IntVar(&o.Pods, "pods", o.Pods, "Number of pods to schedule.")
 	fs.IntVar(&o.Zones, "zones", o.Zones, "Number of zones the Nodes and PVs are spread over.")
+	fs.Float64Var(&o.ProvisionFraction, "provision-fraction", o.ProvisionFraction, "Share of the pods with a volume whose claim is unbound, WaitForFirstConsumer, for the tool's stand-in provisioner to provision once kube-scheduler selects a node (0 to 1); the others are bound to zonal PVs.")
 	fs.Float64Var(&o.VolumeFraction, "volume-fraction", o.VolumeFraction, "Share of the pods that use a bound zonal PV (0 to 1); the others have no volume. 0.5 is the mix on which to compare the -managed variants.")
 	fs.StringSliceVar(&o.Variants, "variants", o.Variants, "Variants to run, alternated within each round: plugin (volplace-scheduler), or none, noop or volplace (the extender), optionally followed by -only (in-tree volume plugins disabled) and -managed (the extender is called only for pods requesting "+storageResource+").")
 	fs.IntVar(&o.Rounds, "rounds", o.Rounds, "How many times every variant runs.")
@@ -117,6 +122,9 @@ func (o *Options) Validate() []error {
 	if o.VolumeFraction < 0 || o.VolumeFraction > 1 {
 		errs = append(errs, fmt.Errorf("--volume-fraction must be between 0 and 1, not %g", o.VolumeFraction))
 	}
+	if o.ProvisionFraction < 0 || o.ProvisionFraction > 1 {
+		errs = append(errs, fmt.Errorf("--provision-fraction must be between 0 and 1, not %g", o.ProvisionFraction))
+	}
 	if len(o.Variants) == 0 {
 		errs = append(errs, errors.New("--variants must name at least one variant"))
 	}
@@ -151,5 +159,5 @@ func (o *Options) variants() []Variant {
 
 // workload is the cluster of a run.
 func (o *Options) workload(managed bool) Workload {
-	return Workload{Nodes: o.Nodes, Pods: o.Pods, Zones: o.Zones, VolumeFraction: o.VolumeFraction, Managed: managed}
+	return Workload{Nodes: o.Nodes, Pods: o.Pods, Zones: o.Zones, VolumeFraction: o.VolumeFraction, ProvisionFraction: o.ProvisionFraction, Managed: managed}
 }

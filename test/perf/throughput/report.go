@@ -116,8 +116,12 @@ func (rep *Report) Write(out io.Writer, format string) error {
 	}
 	o := rep.Options
 	p := &printer{w: out}
-	p.printf("Scheduling throughput: %d nodes in %d zones, %d pods (%.0f %% with a bound zonal CSI PV), %d round(s).\n\n",
-		o.Nodes, o.Zones, o.Pods, 100*o.VolumeFraction, o.Rounds)
+	volumes := fmt.Sprintf("%.0f %% with a bound zonal CSI PV", 100*o.VolumeFraction)
+	if o.ProvisionFraction > 0 {
+		volumes = fmt.Sprintf("%.0f %% with a CSI volume, %.0f %% of those to provision", 100*o.VolumeFraction, 100*o.ProvisionFraction)
+	}
+	p.printf("Scheduling throughput: %d nodes in %d zones, %d pods (%s), %d round(s).\n\n",
+		o.Nodes, o.Zones, o.Pods, volumes, o.Rounds)
 	p.printf("| variant | round | bound | pods/s | first→last bind | scheduler start→last bind | scheduler CPU | extender CPU | filter calls | volplace ms/call | misplaced |\n")
 	p.printf("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
 	for _, r := range rep.Results {

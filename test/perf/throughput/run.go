@@ -82,6 +82,14 @@ func (r *runner) Run(ctx context.Context, v Variant, round int) (res Result, err
 	}
 	logger.Info("Created the objects", "nodes", w.Nodes, "pods", w.Pods, "claims", w.VolumePods(), "elapsed", time.Since(start).Round(time.Millisecond))
 
+	if w.ProvisionFraction > 0 {
+		stop, err := startProvisioner(ctx, cp.Client, w)
+		if err != nil {
+			return res, fmt.Errorf("starting the provisioner: %w", err)
+		}
+		defer stop()
+	}
+
 	ext, err := startExtender(ctx, v, r.bins, dir, cp.Kubeconfig)
 	if err != nil {
 		return res, fmt.Errorf("starting the %s extender: %w", v.Extender, err)
