@@ -251,7 +251,7 @@ func TestOwnNodes(t *testing.T) {
 	msg := "0/75 nodes are available: 1 node(s) were unschedulable, 2 node(s) exceed max volume count (limits-vpsched.csi.e2e.volplace.io), " +
 		"72 node(s) didn't match Pod's node affinity/selector. no new claims to deallocate, preemption: 0/75 nodes are available: " +
 		"2 No preemption victims found for incoming pod, 73 Preemption is not helpful for scheduling."
-	want := "1 node(s) were unschedulable, 2 node(s) exceed max volume count (<scenario>.csi.e2e.volplace.io); preemption: 2 No preemption victims found for incoming pod"
+	want := "2 node(s) exceed max volume count (<scenario>.csi.e2e.volplace.io); preemption: 2 No preemption victims found for incoming pod"
 	if got := s.ownNodes(msg); got != want {
 		t.Errorf("ownNodes() = %q\nwant %q", got, want)
 	}

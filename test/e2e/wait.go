@@ -75,18 +75,25 @@ func (s *Scenario) WaitUnschedulable(pod *corev1.Pod, want string) string {
 	return msg
 }
 
-// Parts of kube-scheduler's FailedScheduling messages.
-const (
-	otherScenariosNodes = "node(s) didn't match Pod's node affinity/selector"
-	preemptionNoHelp    = "Preemption is not helpful for scheduling"
-)
+// otherScenariosReasons are the parts of kube-scheduler's FailedScheduling
+// messages that count the nodes of the other scenarios running in
+// parallel: the pods' node selector rejects them, unless a filter that
+// runs before NodeAffinity does first (another scenario's cordoned or
+// tainted node), and preemption cannot help on them.
+var otherScenariosReasons = []string{
+	"node(s) didn't match Pod's node affinity/selector",
+	"node(s) were unschedulable",
+	"node(s) had untolerated taint",
+	"Preemption is not helpful for scheduling",
+}
 
 // ownNodes returns what a FailedScheduling message says of the scenario's
 // own nodes, which scenarios under different profiles can compare: each
 // reason with its node count, for filtering and then for preemption,
-// without the cluster's total, without the nodes of the other scenarios
-// running in parallel (which the pods' node selector rejects, and which
-// preemption does not help), and with the scenario's name replaced.
+// without the cluster's total, without the reasons that count the nodes of
+// the other scenarios (otherScenariosReasons, which also drops a
+// scenario's own cordoned or tainted nodes), and with the scenario's name
+// replaced.
 func (s *Scenario) ownNodes(msg string) string {
 	msg = strings.ReplaceAll(msg, s.Name, "<scenario>")
 	var parts []string
@@ -99,7 +106,7 @@ func (s *Scenario) ownNodes(msg string) string {
 		list, _, _ = strings.Cut(list, ". ")
 		var kept []string
 		for _, entry := range strings.Split(strings.TrimSuffix(list, "."), ", ") {
-			if !strings.Contains(entry, otherScenariosNodes) && !strings.Contains(entry, preemptionNoHelp) {
+			if !slices.ContainsFunc(otherScenariosReasons, func(r string) bool { return strings.Contains(entry, r) }) {
 				kept = append(kept, entry)
 			}
 		}

@@ -139,7 +139,12 @@ func (e *Env) HTTPClient(conns int, h2 bool) *http.Client {
 			TLSClientConfig:     &tls.Config{RootCAs: e.WebhookRoots, MinVersion: tls.VersionTLS12},
 			ForceAttemptHTTP2:   h2,
 			MaxIdleConnsPerHost: conns,
-			IdleConnTimeout:     time.Minute,
+			// At most one connection per client and server, so that the
+			// pool a soak test opens first is all it ever holds: a client
+			// whose connection has not gone back to the idle pool yet
+			// waits for it rather than dialing another.
+			MaxConnsPerHost: conns,
+			IdleConnTimeout: time.Minute,
 		},
 	}
 }

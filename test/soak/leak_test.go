@@ -23,6 +23,17 @@ func TestMemoryFlat(t *testing.T) {
 		}
 	}
 	load := &Load{Client: env.HTTPClient(flags.clients, true), Requests: mix, Clients: flags.clients}
+	// Open the connections the clients may hold before measuring: with
+	// the mix, the clients' requests to one server coincide more and more
+	// as the run goes on, each time adding a connection (and its three
+	// goroutines) to that server's pool until it holds one per client,
+	// which would read as a goroutine leak.
+	for _, reqs := range [][]Request{extenderRequests, webhookRequests} {
+		prime := &Load{Client: load.Client, Requests: reqs, Clients: flags.clients}
+		if r := prime.Run(t.Context(), Count(int64(8*flags.clients))); r.Errors > 0 {
+			t.Fatalf("%d of %d requests opening the connections failed; the first:\n%s", r.Errors, r.Requests, join(r.FirstErrors))
+		}
+	}
 	samples, result := rounds(t.Context(), load, flags.requests, flags.samples)
 	t.Logf("%d clients: %v", load.Clients, result)
 	for _, s := range samples {
