@@ -3,7 +3,6 @@ package deploy
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"net/http"
@@ -14,7 +13,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -331,101 +329,43 @@ func extenderRequests(ctx context.Context, v *volplaceServer, verb, code string)
 	return 0, nil
 }
 
-// kubeScheduler is a kube-scheduler subprocess.
-type kubeScheduler struct {
-	name, log string
-	port      int
-	cmd       *exec.Cmd
-	done      chan struct{}
-}
-
 // startScheduler runs kube-scheduler (binary, else the control plane's)
 // with a configuration file, stopping it when the test ends; it returns
 // once /readyz answers 200. kubeconfig is that of its delegated
 // authentication and authorization (the configuration's
 // clientConnection.kubeconfig is for everything else).
-func (c *cluster) startScheduler(t *testing.T, name, binary string, config []byte, kubeconfig string) *kubeScheduler {
+func (c *cluster) startScheduler(t *testing.T, name, binary string, config []byte, kubeconfig string) *harness.Process {
 	t.Helper()
-	s := c.launchScheduler(t, name, binary, config, kubeconfig)
+	s, readyz := c.launchScheduler(t, name, binary, config, kubeconfig)
 	started := time.Now()
-	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
-	readyz := fmt.Sprintf("https://127.0.0.1:%d/readyz", s.port)
-	err := harness.Poll(t.Context(), startTimeout, func() (bool, error) {
-		if s.exited() {
-			return false, fmt.Errorf("kube-scheduler exited: %v", s.cmd.ProcessState)
-		}
-		code, _, err := harness.HTTPGet(t.Context(), client, readyz)
-		return err == nil && code == http.StatusOK, nil
-	})
-	if err != nil {
+	if err := s.WaitHealthy(t.Context(), readyz, startTimeout); err != nil {
 		t.Fatalf("kube-scheduler %s did not become ready: %v", name, err)
 	}
 	t.Logf("kube-scheduler %s ready in %v", name, time.Since(started).Round(time.Millisecond))
 	return s
 }
 
-// launchScheduler is startScheduler without the wait for /readyz.
-func (c *cluster) launchScheduler(t *testing.T, name, binary string, config []byte, kubeconfig string) *kubeScheduler {
+// launchScheduler is startScheduler without the wait: it returns the
+// process and the URL of its /readyz.
+func (c *cluster) launchScheduler(t *testing.T, name, binary string, config []byte, kubeconfig string) (*harness.Process, string) {
 	t.Helper()
-	configPath := filepath.Join(c.dir, name+"-config.yaml")
-	if err := os.WriteFile(configPath, config, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	port, err := harness.FreePort()
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &kubeScheduler{name: name, port: port, log: filepath.Join(c.dir, name+"-kube-scheduler.log"), done: make(chan struct{})}
-	out, err := os.Create(s.log)
-	if err != nil {
-		t.Fatal(err)
-	}
 	if binary == "" {
 		binary = filepath.Join(c.assets, "kube-scheduler")
 	}
-	s.cmd = exec.Command(binary,
-		"--config="+configPath,
-		"--bind-address=127.0.0.1",
-		"--secure-port="+strconv.Itoa(port),
-		"--authentication-kubeconfig="+kubeconfig,
-		"--authorization-kubeconfig="+kubeconfig,
-		// envtest's kube-apiserver has no front-proxy (requestheader) CA.
-		"--authentication-skip-lookup=true",
-		"--v=2",
-	)
-	s.cmd.Stdout, s.cmd.Stderr = out, out
-	// Should the test binary die without its cleanups, take kube-scheduler
-	// along.
-	s.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := s.cmd.Start(); err != nil {
-		out.Close()
-		t.Fatalf("starting kube-scheduler: %v", err)
+	s, readyz, err := harness.LaunchScheduler(binary, c.dir, name, kubeconfig, string(config))
+	if err != nil {
+		t.Fatalf("starting kube-scheduler %s: %v", name, err)
 	}
-	go func() {
-		_ = s.cmd.Wait()
-		out.Close()
-		close(s.done)
-	}()
 	t.Cleanup(func() {
 		stopStart := time.Now()
-		s.stop()
+		if err := s.Stop(); err != nil {
+			t.Errorf("stopping kube-scheduler %s: %v", name, err)
+		}
 		t.Logf("kube-scheduler %s stopped in %v", name, time.Since(stopStart).Round(time.Millisecond))
 		if t.Failed() {
-			t.Logf("kube-scheduler %s ran with %s:\n%s\n--- kube-scheduler log tail (%s):\n%s", name, configPath, config, s.log, harness.Tail(s.log, 40, ""))
+			t.Logf("kube-scheduler %s ran with:\n%s\n--- kube-scheduler log tail (%s):\n%s", name, config, s.Log, s.Tail(40, ""))
 			t.Logf("--- volplace log tail (%s):\n%s", c.volplaceLog, harness.Tail(c.volplaceLog, 30, ""))
 		}
 	})
-	return s
+	return s, readyz
 }
-
-func (s *kubeScheduler) exited() bool {
-	select {
-	case <-s.done:
-		return true
-	default:
-		return false
-	}
-}
-
-// stop sends SIGTERM and waits, then kills.
-func (s *kubeScheduler) stop() { _ = harness.Terminate(s.cmd.Process, s.done, stopTimeout) }

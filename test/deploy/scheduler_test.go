@@ -227,8 +227,10 @@ func runSchedulerCase(t *testing.T, tc schedulerCase, v *volplaceServer) {
 	start := time.Now()
 	var node string
 	err = harness.Poll(ctx, startTimeout, func() (bool, error) {
-		if sched.exited() {
-			return false, fmt.Errorf("kube-scheduler exited: %v", sched.cmd.ProcessState)
+		select {
+		case <-sched.Exited():
+			return false, sched.Failure()
+		default:
 		}
 		p, err := cl.client.CoreV1().Pods(ns).Get(ctx, pod.Name, metav1.GetOptions{})
 		if err != nil {
@@ -256,7 +258,7 @@ func runSchedulerCase(t *testing.T, tc schedulerCase, v *volplaceServer) {
 	}
 	t.Logf("scheduled on %s in %v; volplace answered %v filter call(s)", node, time.Since(start).Round(time.Millisecond), after-before)
 	if tc.serviceAccount != "" {
-		if lines := harness.Tail(sched.log, 10, "forbidden"); lines != "" {
+		if lines := sched.Tail(10, "forbidden"); lines != "" {
 			t.Errorf("kube-scheduler, as ServiceAccount %s, was refused permissions:\n%s", tc.serviceAccount, lines)
 		}
 	}
@@ -627,14 +629,14 @@ func TestVolplaceSchedulerRejectsBadArgs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sched := cl.launchScheduler(t, "bad-args", binary, bad, cl.kubeconfig)
+	sched, _ := cl.launchScheduler(t, "bad-args", binary, bad, cl.kubeconfig)
 	select {
-	case <-sched.done:
+	case <-sched.Exited():
 	case <-time.After(startTimeout):
 		t.Fatalf("volplace-scheduler still runs %v after start with a capacity weight of 101", startTimeout)
 	}
 	const want = "scoring.weights.capacity: Invalid value: 101: must be between 0 and 100"
-	if lines := harness.Tail(sched.log, 5, want); lines == "" {
-		t.Errorf("volplace-scheduler's log does not say %q; its end:\n%s", want, harness.Tail(sched.log, 20, ""))
+	if lines := sched.Tail(5, want); lines == "" {
+		t.Errorf("volplace-scheduler's log does not say %q; its end:\n%s", want, sched.Tail(20, ""))
 	}
 }

@@ -25,17 +25,34 @@ func StartKubeScheduler(ctx context.Context, assets, dir, name, kubeconfig, conf
 
 // StartScheduler is StartKubeScheduler for any kube-scheduler binary, such
 // as volplace-scheduler (kube-scheduler with volplace's plugin, built by
-// hack/volplace-scheduler.sh).
+// hack/volplace-scheduler.sh), without leader election.
 func StartScheduler(ctx context.Context, bin, dir, name, kubeconfig, config string) (*Process, error) {
-	configPath := filepath.Join(dir, name+"-config.yaml")
-	if err := os.WriteFile(configPath, []byte(config), 0o600); err != nil {
+	p, readyz, err := LaunchScheduler(bin, dir, name, kubeconfig, config, "--leader-elect=false")
+	if err != nil {
 		return nil, err
 	}
-	return startComponent(ctx, name, dir, bin, kubeconfig, "/readyz",
-		"--config="+configPath,
-		"--v=2",
-		"--leader-elect=false",
-	)
+	if err := p.WaitHealthy(ctx, readyz, ComponentStartTimeout); err != nil {
+		_ = p.Stop()
+		return nil, err
+	}
+	return p, nil
+}
+
+// LaunchScheduler runs a kube-scheduler binary with a configuration (in
+// dir/<name>-config.yaml), as dir/<name>.log, serving on a free loopback
+// port with kubeconfig for its delegated authentication and authorization,
+// and returns at once with the URL of its /readyz: for a test that waits
+// for it or expects it to stop. args are added to its command line.
+func LaunchScheduler(bin, dir, name, kubeconfig, config string, args ...string) (*Process, string, error) {
+	configPath := filepath.Join(dir, name+"-config.yaml")
+	if err := os.WriteFile(configPath, []byte(config), 0o600); err != nil {
+		return nil, "", err
+	}
+	p, port, err := launchComponent(name, dir, bin, kubeconfig, append([]string{"--config=" + configPath, "--v=2"}, args...)...)
+	if err != nil {
+		return nil, "", err
+	}
+	return p, fmt.Sprintf("https://127.0.0.1:%d/readyz", port), nil
 }
 
 // ShippedSchedulerConfig returns the KubeSchedulerConfiguration in the file
@@ -59,13 +76,27 @@ func ShippedSchedulerConfig(path, kubeconfig string) (string, error) {
 	return string(out), nil
 }
 
-// startComponent runs a Kubernetes component that serves HTTPS on a free
-// loopback port, authenticating and authorizing its callers through
-// kubeconfig, and waits until path (/healthz, /readyz) answers 200.
+// startComponent runs a Kubernetes component (launchComponent) and waits
+// until path (/healthz, /readyz) answers 200.
 func startComponent(ctx context.Context, name, dir, bin, kubeconfig, path string, args ...string) (*Process, error) {
-	port, err := FreePort()
+	p, port, err := launchComponent(name, dir, bin, kubeconfig, args...)
 	if err != nil {
 		return nil, err
+	}
+	if err := p.WaitHealthy(ctx, fmt.Sprintf("https://127.0.0.1:%d%s", port, path), ComponentStartTimeout); err != nil {
+		_ = p.Stop()
+		return nil, err
+	}
+	return p, nil
+}
+
+// launchComponent runs a Kubernetes component that serves HTTPS on a free
+// loopback port, which it returns, authenticating and authorizing its
+// callers through kubeconfig.
+func launchComponent(name, dir, bin, kubeconfig string, args ...string) (*Process, int, error) {
+	port, err := FreePort()
+	if err != nil {
+		return nil, 0, err
 	}
 	p, err := StartProcess(name, dir, bin, append(args,
 		"--bind-address=127.0.0.1",
@@ -77,13 +108,9 @@ func startComponent(ctx context.Context, name, dir, bin, kubeconfig, path string
 		"--authentication-skip-lookup=true",
 	), nil)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	if err := p.WaitHealthy(ctx, fmt.Sprintf("https://127.0.0.1:%d%s", port, path), ComponentStartTimeout); err != nil {
-		_ = p.Stop()
-		return nil, err
-	}
-	return p, nil
+	return p, port, nil
 }
 
 // ControllerManagerControllers are the kube-controller-manager controllers
