@@ -25,8 +25,9 @@ func (pl *Volplace) EventsToRegister(context.Context) ([]fwk.ClusterEventWithHin
 		// A volume detached: an attach slot, or a ReadWriteOnce volume,
 		// is free.
 		{Event: fwk.ClusterEvent{Resource: fwk.VolumeAttachment, ActionType: fwk.Delete}},
-		// A volume appeared or was bound, released or relabelled.
-		{Event: fwk.ClusterEvent{Resource: fwk.PersistentVolume, ActionType: fwk.Add | fwk.Update}},
+		// A volume of one of the pod's claims appeared or changed, or one
+		// a claim may bind to became available.
+		{Event: fwk.ClusterEvent{Resource: fwk.PersistentVolume, ActionType: fwk.Add | fwk.Update}, QueueingHintFn: volumeChanged},
 		// One of the pod's claims appeared, was bound or assigned a node.
 		{Event: fwk.ClusterEvent{Resource: fwk.PersistentVolumeClaim, ActionType: fwk.Add | fwk.Update}, QueueingHintFn: claimChanged},
 		// The class of a claim appeared.
@@ -97,6 +98,25 @@ func capacityChanged(_ klog.Logger, _ *corev1.Pod, oldObj, newObj any) (fwk.Queu
 		return fwk.Queue, nil
 	}
 	if quantityGrew(old.Capacity, cur.Capacity) || quantityGrew(old.MaximumVolumeSize, cur.MaximumVolumeSize) {
+		return fwk.Queue, nil
+	}
+	return fwk.QueueSkip, nil
+}
+
+// volumeChanged queues the pod for a PV that one of its claims is bound or
+// pre-bound to (its node affinity and zone are the pod's), or that no claim
+// holds (a static volume an unbound claim may bind to). Other PVs only take
+// capacity: they cannot make the pod fit.
+func volumeChanged(_ klog.Logger, pod *corev1.Pod, oldObj, newObj any) (fwk.QueueingHint, error) {
+	_, cur, err := as[*corev1.PersistentVolume](oldObj, newObj)
+	if err != nil {
+		return fwk.Queue, err
+	}
+	if cur == nil {
+		return fwk.QueueSkip, nil
+	}
+	ref := cur.Spec.ClaimRef
+	if ref == nil || (ref.Namespace == pod.Namespace && topology.UsesClaim(pod, ref.Name)) {
 		return fwk.Queue, nil
 	}
 	return fwk.QueueSkip, nil

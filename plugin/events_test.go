@@ -37,6 +37,11 @@ func TestQueueingHints(t *testing.T) {
 		// Unreserve, as a deleted assigned pod: what it held is free.
 		{"an assumed pod with claims was forgotten", podChanged, st.MakePod("assumed").PVC("data").Node("n1").Obj(), nil, fwk.Queue},
 		{"a pod without claims went", podChanged, st.MakePod("gone").EmptyDir("tmp").Node("n1").Obj(), nil, fwk.QueueSkip},
+		{"the PV of the pod's claim appeared", volumeChanged, nil, st.MakePV("pv").BoundTo("default", "data").Obj(), fwk.Queue},
+		{"an available PV appeared", volumeChanged, nil, st.MakePV("pv").Obj(), fwk.Queue},
+		{"a PV was released of its claim", volumeChanged, st.MakePV("pv").BoundTo("default", "logs").Obj(), st.MakePV("pv").Obj(), fwk.Queue},
+		{"another claim's PV appeared", volumeChanged, nil, st.MakePV("pv").BoundTo("default", "logs").Obj(), fwk.QueueSkip},
+		{"a PV of a claim of the same name elsewhere", volumeChanged, nil, st.MakePV("pv").BoundTo("other", "data").Obj(), fwk.QueueSkip},
 		{"a new CSINode", csiNodeChanged, nil, st.MakeCSINode("n1").Obj(), fwk.Queue},
 		{"a CSINode registered a driver", csiNodeChanged, st.MakeCSINode("n1").Obj(), st.MakeCSINode("n1").Driver(driver).Obj(), fwk.Queue},
 		{"a CSINode raised a limit", csiNodeChanged, st.MakeCSINode("n1").LimitedDriver(driver, 1).Obj(), st.MakeCSINode("n1").LimitedDriver(driver, 2).Obj(), fwk.Queue},
