@@ -44,23 +44,19 @@ func (pl *Volplace) PreFilter(ctx context.Context, cs fwk.CycleState, pod *corev
 // them until one fits: in the common case one.
 func (pl *Volplace) pinnedNodes(ps *topology.PodState, nodes []fwk.NodeInfo) (sets.Set[string], bool) {
 	out := sets.New[string]()
-	var pinned []*corev1.Node
-	var buf []byte
+	var pinned []topology.Candidate
 	for _, n := range nodes {
 		node := n.Node()
 		if node == nil {
 			continue
 		}
-		buf = append(buf[:0], node.Name...)
-		if pl.ev.PinnedTo(ps, buf) {
+		if c := topology.NodeCandidate(pl.store, node); pl.ev.PinnedTo(ps, c) {
 			out.Insert(node.Name)
-			pinned = append(pinned, node)
+			pinned = append(pinned, c)
 		}
 	}
-	var cand [1]topology.Candidate
-	for _, node := range pinned {
-		cand[0] = topology.NodeCandidate(pl.store, node)
-		if pl.ev.EvaluateNodes(ps, cand[:], 1).Fits > 0 {
+	for i := range pinned {
+		if pl.ev.EvaluateNodes(ps, pinned[i:i+1], 1).Fits > 0 {
 			return out, true
 		}
 	}

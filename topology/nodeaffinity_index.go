@@ -129,23 +129,13 @@ func nodesMatching(li NodeLabelIndex, sel *nodeSelector) (out nodeSet, limit int
 // Pinned reports whether the pod's bound volumes pin it to the nodes that
 // their node affinity admits, known from the label index alone: a
 // fail-fast evaluator then rejects every other node the index holds with
-// one unresolvable reason (PinnedReason), and PinnedTo tells them apart.
+// one unresolvable reason, and PinnedTo tells them apart.
 func (e *Evaluator) Pinned(s *PodState) bool { return e.failFast && s.rejection != nil }
 
-// PinnedTo reports whether a node named is among the nodes the pod is
-// pinned to (Pinned): a node the cache does not hold, or holds since the
-// pod was prepared, is, since only its evaluation can tell.
-func (e *Evaluator) PinnedTo(s *PodState, name []byte) bool {
-	info, ok := e.cluster.NodeInfo(name)
-	return !ok || e.rejectedBy(s, info.Index) == nil
-}
-
-// PinnedReason returns the reason of the nodes the pod is not pinned to,
-// as the line kube-scheduler shows: what EvaluateNodes gives each of them.
-func (s *PodState) PinnedReason() (code Code, line string, unresolvable bool) {
-	if s.rejection == nil {
-		return "", "", false
-	}
-	r := &s.rejection.reason
-	return r.Code, r.String(), r.Unresolvable
+// PinnedTo reports whether a node is among the nodes the pod is pinned to
+// (Pinned), given its candidate (NodeCandidate): a node the cache does not
+// hold, or holds since the pod was prepared, is, since only its evaluation
+// can tell.
+func (e *Evaluator) PinnedTo(s *PodState, c Candidate) bool {
+	return c.Info == nil || e.rejectedBy(s, int(c.index)) == nil
 }

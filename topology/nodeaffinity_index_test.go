@@ -74,7 +74,7 @@ func TestRejectsAgreesWithTheRule(t *testing.T) {
 					if want := tc.indexed && fails; rejected != want {
 						t.Errorf("node n%d rejected by index: %v, want %v (the rule: %v)", i, rejected, want, res.Reasons)
 					}
-					if pinned := fast.PinnedTo(state, fmt.Appendf(nil, "n%d", i)); pinned == rejected {
+					if pinned := fast.PinnedTo(state, topology.NodeCandidate(cluster, info.Node)); pinned == rejected {
 						t.Errorf("node n%d: PinnedTo %v, rejected by index %v", i, pinned, rejected)
 					}
 					if !rejected {
@@ -83,9 +83,6 @@ func TestRejectsAgreesWithTheRule(t *testing.T) {
 					if got, want := r.String(), fast.Evaluate(state, info.Node).Reasons.Primary().String(); got != want {
 						t.Errorf("node n%d rejected by index with %q, by evaluation with %q", i, got, want)
 					}
-					if _, line, _ := state.PinnedReason(); line != r.String() {
-						t.Errorf("PinnedReason %q, rejected by index with %q", line, r.String())
-					}
 				}
 				if got := fast.Pinned(state); got != tc.indexed {
 					t.Errorf("Pinned = %v, want %v", got, tc.indexed)
@@ -93,7 +90,7 @@ func TestRejectsAgreesWithTheRule(t *testing.T) {
 				if rule.Pinned(ruleState) {
 					t.Error("an evaluator that is not fail-fast pinned the pod")
 				}
-				if !fast.PinnedTo(state, []byte("unknown")) {
+				if !fast.PinnedTo(state, topology.NodeCandidate(cluster, st.MakeNode("unknown").Obj())) {
 					t.Error("a node the cache does not hold was not among the pinned nodes")
 				}
 				if _, ok := fast.Rejects(state, cluster.NodeIndexLimit()); ok {
