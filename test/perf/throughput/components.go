@@ -96,30 +96,15 @@ func freeAddr() (string, error) {
 }
 
 // startScheduler starts kube-scheduler (volplace-scheduler for the plugin
-// variant) at --v=2 with the variant's configuration, written into dir.
+// variant) at --v=2, the level of "Successfully bound pod to node", with
+// the variant's configuration, written into dir.
 func startScheduler(bins binaries, dir string, cfg schedulerConfig) (*harness.Process, error) {
 	data, err := cfg.YAML()
 	if err != nil {
 		return nil, err
 	}
-	configPath := filepath.Join(dir, "kube-scheduler-config.yaml")
-	if err := os.WriteFile(configPath, data, 0o600); err != nil {
-		return nil, fmt.Errorf("writing the scheduler's configuration: %w", err)
-	}
-	port, err := harness.FreePort()
-	if err != nil {
-		return nil, fmt.Errorf("finding a free port: %w", err)
-	}
-	return harness.StartProcess("kube-scheduler", dir, bins.scheduler(cfg.Variant), []string{
-		"--config=" + configPath,
-		"--v=2", // the level of "Successfully bound pod to node"
-		"--bind-address=127.0.0.1",
-		"--secure-port=" + strconv.Itoa(port),
-		"--authentication-kubeconfig=" + cfg.Kubeconfig,
-		"--authorization-kubeconfig=" + cfg.Kubeconfig,
-		// envtest's kube-apiserver has no front-proxy CA to look up.
-		"--authentication-skip-lookup=true",
-	}, nil)
+	p, _, err := harness.LaunchScheduler(bins.scheduler(cfg.Variant), dir, "kube-scheduler", cfg.Kubeconfig, string(data))
+	return p, err
 }
 
 // waitReady polls url until it answers 200, the process ends or
