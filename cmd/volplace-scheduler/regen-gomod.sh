@@ -33,6 +33,4 @@ gover="$(awk '$1=="go"{print $2; exit}' ../../go.mod)"
   echo
   k8s_staging_replaces
 } > go.mod
-rm -f go.sum
-go mod tidy
-echo "regenerated $(pwd)/go.mod for k8s.io/kubernetes ${K8S_VERSION} ($(echo "$staging" | wc -l) staging modules at ${STAGING_VERSION})" >&2
+k8s_staging_tidy

@@ -10,7 +10,8 @@
 #   staging          the staging modules in the build graph, one per line
 #   godebug          its godebug line, if any
 #   STAGING_VERSION  v0.<minor>.<patch> of VERSION
-# k8s_staging_replaces prints the replace block.
+# k8s_staging_replaces prints the replace block; k8s_staging_tidy ends the
+# regeneration.
 k8s_staging() {
   local version="$1" replaced required
   STAGING_VERSION="v0.${version#v1.}"
@@ -28,4 +29,12 @@ k8s_staging_replaces() {
   echo "replace ("
   for m in $staging; do printf '\t%s => %s %s\n' "$m" "$m" "$STAGING_VERSION"; done
   echo ")"
+}
+
+# k8s_staging_tidy completes the go.mod just written in the current
+# directory: a new go.sum from go mod tidy, and a line on stderr.
+k8s_staging_tidy() {
+  rm -f go.sum
+  go mod tidy
+  echo "regenerated $(pwd)/go.mod for k8s.io/kubernetes ${K8S_VERSION} ($(echo "$staging" | wc -l) staging modules at ${STAGING_VERSION})" >&2
 }
